@@ -1,0 +1,197 @@
+"""Typed, read-only views over the Lambda events xpresign serves.
+
+As in aws-lambda-powertools: each front door gets a small class over the raw
+event dict, exposing what the handler needs (method, headers, query, body) and
+knowing how to shape its response. The Function URL event is a variant of the
+HTTP API (v2) event: the same payload format, told apart by its domain name.
+
+Nothing here trusts the event's shape: a field of the wrong type reads as
+absent, so malformed events end as a clean 400, never an exception.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from http import HTTPStatus
+
+from .errors import InvalidRequest, PayloadTooLarge
+
+#: Largest request body read, in bytes. A full batch at the default limit
+#: (1,000 items with typical keys) is ~150 kB; Lambda itself stops at 6 MB.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+def _dict(value: object) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class HttpEvent:
+    """Common ground of the HTTP front doors."""
+
+    front_door = "http"
+
+    def __init__(self, raw: Mapping):
+        self.raw = raw
+
+    @property
+    def method(self) -> str:
+        return (_str(self.raw.get("httpMethod")) or "").upper()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Header names lower-cased; non-string values dropped."""
+        return {k.lower(): v for k, v in _dict(self.raw.get("headers")).items() if isinstance(k, str) and isinstance(v, str)}
+
+    @property
+    def query(self) -> dict[str, str]:
+        params = _dict(self.raw.get("queryStringParameters"))
+        return {k: v for k, v in params.items() if isinstance(k, str) and isinstance(v, str)}
+
+    @property
+    def request_id(self) -> str | None:
+        return _str(_dict(self.raw.get("requestContext")).get("requestId"))
+
+    @property
+    def caller(self) -> str | None:
+        """Who called, when the front door authenticated them (IAM auth)."""
+        return None
+
+    def body(self) -> bytes | None:
+        """The raw body, base64-decoded when the event says so."""
+        body = self.raw.get("body")
+        if body is None or body == "":
+            return None
+        if not isinstance(body, str):
+            raise InvalidRequest("event body must be a string")
+        if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:
+            raise PayloadTooLarge(f"request body exceeds {MAX_BODY_BYTES} bytes")
+        if self.raw.get("isBase64Encoded") is True:
+            try:
+                data = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidRequest("request body is marked base64-encoded but is not valid base64") from None
+        else:
+            try:
+                data = body.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidRequest("request body is not valid Unicode") from None
+        if len(data) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"request body exceeds {MAX_BODY_BYTES} bytes")
+        return data
+
+    def response(self, status: int, headers: dict[str, str], body: str) -> dict:
+        return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+class RestApiEvent(HttpEvent):
+    """API Gateway REST API, Lambda proxy integration (payload format 1.0)."""
+
+    front_door = "rest-api"
+
+    @property
+    def caller(self) -> str | None:
+        identity = _dict(_dict(self.raw.get("requestContext")).get("identity"))
+        return _str(identity.get("userArn")) or _str(identity.get("accountId"))
+
+
+class HttpApiEvent(HttpEvent):
+    """API Gateway HTTP API, payload format 2.0."""
+
+    front_door = "http-api"
+
+    @property
+    def method(self) -> str:
+        http = _dict(_dict(self.raw.get("requestContext")).get("http"))
+        return (_str(http.get("method")) or "").upper()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = super().headers
+        cookies = self.raw.get("cookies")
+        if isinstance(cookies, list) and "cookie" not in headers:
+            headers["cookie"] = "; ".join(c for c in cookies if isinstance(c, str))
+        return headers
+
+    @property
+    def caller(self) -> str | None:
+        iam = _dict(_dict(_dict(self.raw.get("requestContext")).get("authorizer")).get("iam"))
+        return _str(iam.get("userArn")) or _str(iam.get("accountId"))
+
+
+class FunctionUrlEvent(HttpApiEvent):
+    """Lambda Function URL: the HTTP API 2.0 format on a ``*.lambda-url.*`` domain."""
+
+    front_door = "function-url"
+
+
+class AlbEvent(HttpEvent):
+    """Application Load Balancer target. With multi-value headers enabled on the
+    target group, requests and responses use the ``multiValue*`` fields."""
+
+    front_door = "alb"
+
+    @property
+    def multi_value(self) -> bool:
+        return isinstance(self.raw.get("multiValueHeaders"), Mapping)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if not self.multi_value:
+            return super().headers
+        return {
+            k.lower(): v[-1]
+            for k, v in self.raw["multiValueHeaders"].items()
+            if isinstance(k, str) and isinstance(v, list) and v and isinstance(v[-1], str)
+        }
+
+    @property
+    def query(self) -> dict[str, str]:
+        from urllib.parse import unquote_plus  # noqa: PLC0415 - ALB only
+
+        # ALB passes query parameters still percent-encoded, unlike API Gateway.
+        if self.multi_value:
+            raw = {
+                k: v[-1]
+                for k, v in _dict(self.raw.get("multiValueQueryStringParameters")).items()
+                if isinstance(k, str) and isinstance(v, list) and v and isinstance(v[-1], str)
+            }
+        else:
+            raw = super().query
+        return {unquote_plus(k): unquote_plus(v) for k, v in raw.items()}
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("x-amzn-trace-id")
+
+    def response(self, status: int, headers: dict[str, str], body: str) -> dict:
+        try:
+            description = f"{status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            description = str(status)
+        response = {"statusCode": status, "statusDescription": description, "body": body, "isBase64Encoded": False}
+        if self.multi_value:
+            response["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+        else:
+            response["headers"] = headers
+        return response
+
+
+def parse_event(event: object) -> HttpEvent | None:
+    """The HTTP view of ``event``, or None for a direct invocation."""
+    if not isinstance(event, Mapping):
+        return None
+    context = _dict(event.get("requestContext"))
+    if "elb" in context:
+        return AlbEvent(event)
+    if event.get("version") == "2.0" and isinstance(context.get("http"), Mapping):
+        domain = _str(context.get("domainName")) or ""
+        return FunctionUrlEvent(event) if ".lambda-url." in domain else HttpApiEvent(event)
+    if "httpMethod" in event and context:
+        return RestApiEvent(event)
+    return None

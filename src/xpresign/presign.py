@@ -136,7 +136,7 @@ def presign_s3_url(
     signature = scope.hmac.hexdigest(string_to_sign.encode())
     query = f"{operation[1:]}&{auth}" if operation else auth
     return (
-        f"{endpoint.scheme}://{endpoint.host}{path}?{query}&X-Amz-SignedHeaders=host"
+        f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}&X-Amz-SignedHeaders=host"
         f"{scope.token_query}&X-Amz-Signature={signature}"
     )
 

@@ -66,20 +66,25 @@ def validate_key(key: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BucketEndpoint:
-    """Where one bucket's objects are addressed: ``scheme://host{path_prefix}/{key}``."""
+    """Where one bucket's objects are addressed: ``scheme://netloc{path_prefix}/{key}``."""
 
     bucket: str
     region: str
     scheme: str
-    host: str
+    host: str  # the signed Host header: netloc without a default port
     path_prefix: str  # "" for virtual-hosted, "/bucket" for path style
+    netloc: str = ""  # as written in URLs; botocore keeps an explicit :80 or :443
+
+    def __post_init__(self):
+        if not self.netloc:
+            object.__setattr__(self, "netloc", self.host)
 
     def object_path(self, key: str) -> str:
         """The URL path (already percent-encoded), which is also SigV4's canonical URI."""
         return f"{self.path_prefix}/{uri_encode(key, PATH_SAFE)}"
 
     def object_url(self, key: str) -> str:
-        return f"{self.scheme}://{self.host}{self.object_path(key)}"
+        return f"{self.scheme}://{self.netloc}{self.object_path(key)}"
 
 
 def _dns_suffix(region: str) -> str:
@@ -102,7 +107,9 @@ def resolve_bucket_endpoint(
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"endpoint URL must look like http(s)://host[:port], got {endpoint_url!r}")
         base_path = parts.path.rstrip("/")
-        return BucketEndpoint(bucket, region, parts.scheme, host_header(endpoint_url), f"{base_path}/{bucket}")
+        return BucketEndpoint(
+            bucket, region, parts.scheme, host_header(endpoint_url), f"{base_path}/{bucket}", parts.netloc
+        )
     service_host = (
         f"s3.{_dns_suffix(region)}" if use_global_endpoint else f"s3.{region}.{_dns_suffix(region)}"
     )

@@ -177,7 +177,7 @@ def _from_variables(env: Mapping[str, str]) -> Config:
     }
     names = {key: "XPRESIGN_" + key.upper() for key in raw}
     names |= {"bucket": "XPRESIGN_BUCKET", "region": "XPRESIGN_BUCKET_REGION"}
-    bucket = _bucket(raw["bucket"], raw, names, env, region)
+    bucket = bucket_config(raw["bucket"], raw, names, env, region)
     return Config(
         buckets={bucket.alias: bucket},
         region=region or bucket.region,
@@ -205,7 +205,7 @@ def _from_document(setting: str, document: dict, env: Mapping[str, str]) -> Conf
         if unknown:
             raise ConfigError(f"{prefix}.{sorted(unknown)[0]}", "unknown setting (a typo?)")
         names = {key: f"{prefix}.{key}" for key in BUCKET_KEYS}
-        buckets[alias] = _bucket(alias, entry, names, env, region)
+        buckets[alias] = bucket_config(alias, entry, names, env, region)
     return Config(
         buckets=buckets,
         region=region or next(iter(buckets.values())).region,
@@ -218,7 +218,12 @@ def _from_document(setting: str, document: dict, env: Mapping[str, str]) -> Conf
 # --- one bucket ----------------------------------------------------------------
 
 
-def _bucket(alias: str, raw: Mapping, names: Mapping[str, str], env: Mapping[str, str], region: str | None) -> BucketConfig:
+def bucket_config(
+    alias: str, raw: Mapping, names: Mapping[str, str], env: Mapping[str, str], region: str | None
+) -> BucketConfig:
+    """One bucket's settings from ``raw`` (keys of ``BUCKET_KEYS``); ``names``
+    maps each key to the setting name errors should show (a variable, a
+    document path, or a CLI option)."""
     name = raw.get("bucket") or alias
     try:
         validate_bucket_name(name)

@@ -109,16 +109,22 @@ class BotocoreCredentials:
 
     def load(self) -> Credentials:
         if self._resolved is None:
-            import botocore.session  # noqa: PLC0415 - lazy on purpose
+            import botocore.exceptions  # noqa: PLC0415 - lazy on purpose
+            import botocore.session  # noqa: PLC0415
 
-            session = botocore.session.Session(profile=self._profile)
-            self._resolved = session.get_credentials()
+            try:
+                self._resolved = botocore.session.Session(profile=self._profile).get_credentials()
+            except botocore.exceptions.BotoCoreError as exc:  # unknown profile, broken SSO cache...
+                raise NoCredentials(f"botocore could not load credentials: {exc}") from None
             if self._resolved is None:
                 raise NoCredentials(
                     "botocore found no credentials (profile "
                     f"{self._profile or 'default'}): run 'aws configure' or 'aws sso login'"
                 )
-        frozen = self._resolved.get_frozen_credentials()
+        try:
+            frozen = self._resolved.get_frozen_credentials()
+        except Exception as exc:  # a refresh failed: expired SSO token, unreachable IMDS...
+            raise NoCredentials(f"botocore could not refresh credentials: {exc}") from None
         # botocore keeps the expiry of refreshable credentials only privately.
         expiry = getattr(self._resolved, "_expiry_time", None)
         return Credentials(
@@ -187,7 +193,8 @@ class RefreshingCredentials:
         self._failure: _Failure | None = None
 
     def get(self, min_seconds_left: float = 0) -> Credentials:
-        """Credentials with, when possible, ``min_seconds_left`` of life left."""
+        """Credentials with, when a refresh can give it, ``min_seconds_left``
+        of life left (the caller includes any safety margin)."""
         current = self._current
         now = self._clock()
         if current is None:
@@ -195,19 +202,20 @@ class RefreshingCredentials:
         left = current.seconds_left(now)
         if left is None:
             return current
-        if left > self._advisory and left - EXPIRY_SAFETY_MARGIN_SECONDS >= min_seconds_left:
+        if left > self._advisory and left >= min_seconds_left:
             return current  # the fast path: no lock
         if left <= self._mandatory:
             return self._refresh_blocking(current, now)
-        if left <= self._advisory:
-            self._refresh_in_background(current)
-            return current
-        # A caller wants more life than is left, outside both windows.
-        if self._lifetime is not None and self._lifetime - left >= MIN_REFRESH_GAIN_SECONDS:
+        if left < min_seconds_left and self._lifetime is not None and self._lifetime - left >= MIN_REFRESH_GAIN_SECONDS:
+            # The caller needs more life than is left and a new session gives
+            # it: refresh first rather than cap the caller's expiry.
             try:
                 return self._refresh_blocking(current, now)
-            except XpresignError:
-                logger.warning("refresh for a longer expiry failed; serving the cached session")
+            except XpresignError as exc:
+                logger.warning("refresh for a longer expiry failed (%s); serving the cached session", exc.code)
+                return self._current or current
+        if left <= self._advisory:
+            self._refresh_in_background(current)
         return current
 
     def _refresh_blocking(self, seen: Credentials | None, arrived: float) -> Credentials:

@@ -118,16 +118,18 @@ class MotoServer:
         self.stop()
 
 
-def boto3_session(endpoint_url: str, credentials: dict | None = None, region: str = REGION):
+def client(service: str, endpoint_url: str, credentials: dict | None = None, region: str = REGION):
+    """A boto3 client for ``service`` on the emulator, with explicit credentials
+    (boto3's keyword names) so nothing is read from the machine's AWS setup."""
     import boto3  # noqa: PLC0415 - the CLI's dependency, not the Lambda's
 
-    creds = credentials or EMULATOR_CREDENTIALS
-    return boto3.session.Session(region_name=region, **creds)
+    session = boto3.session.Session(region_name=region, **(credentials or EMULATOR_CREDENTIALS))
+    return session.client(service, endpoint_url=endpoint_url)
 
 
 def assume(endpoint_url: str, role_arn: str, session_name: str = "setup", credentials: dict | None = None) -> dict:
     """AssumeRole through moto: the returned credentials act in the role's account."""
-    sts = boto3_session(endpoint_url, credentials).client("sts", endpoint_url=endpoint_url)
+    sts = client("sts", endpoint_url, credentials)
     c = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
     return {
         "aws_access_key_id": c["AccessKeyId"],
@@ -201,8 +203,7 @@ def create_two_accounts(
     lambda_role_arn = f"arn:aws:iam::{ACCOUNT_B}:role/{LAMBDA_ROLE_NAME}"
 
     # Account B: the Lambda's execution role, allowed to assume A's role only.
-    b = boto3_session(endpoint_url, assume(endpoint_url, f"arn:aws:iam::{ACCOUNT_B}:role/admin"), region)
-    iam_b = b.client("iam", endpoint_url=endpoint_url)
+    iam_b = client("iam", endpoint_url, assume(endpoint_url, f"arn:aws:iam::{ACCOUNT_B}:role/admin"), region)
     iam_b.create_role(
         RoleName=LAMBDA_ROLE_NAME,
         AssumeRolePolicyDocument=_policy(
@@ -217,8 +218,8 @@ def create_two_accounts(
     )
 
     # Account A: the bucket, its objects, and the role B's Lambda may assume.
-    a = boto3_session(endpoint_url, assume(endpoint_url, f"arn:aws:iam::{ACCOUNT_A}:role/admin"), region)
-    iam_a = a.client("iam", endpoint_url=endpoint_url)
+    admin_a = assume(endpoint_url, f"arn:aws:iam::{ACCOUNT_A}:role/admin")
+    iam_a = client("iam", endpoint_url, admin_a, region)
     trust: dict = {"Effect": "Allow", "Principal": {"AWS": lambda_role_arn}, "Action": "sts:AssumeRole"}
     if external_id:
         trust["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
@@ -230,7 +231,7 @@ def create_two_accounts(
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/{allowed_prefix}*"}
         ),
     )
-    s3_a = a.client("s3", endpoint_url=endpoint_url)
+    s3_a = client("s3", endpoint_url, admin_a, region)
     s3_a.create_bucket(Bucket=bucket)
     for key, data in objects.items():
         s3_a.put_object(Bucket=bucket, Key=key, Body=data)

@@ -18,12 +18,10 @@ import time
 from collections.abc import Mapping
 
 from .api import Api, Outcome, error_outcome, parse_json
-from .config import Config, load_config
-from .credentials import CredentialBroker, EnvironmentCredentials
+from .config import Config
 from .errors import ConfigError, InvalidExpiry, InvalidRequest, MethodNotAllowed, XpresignError
 from .events import HttpEvent, parse_event
 from .presign import Presigner
-from .sts import StsClient
 
 request_log = logging.getLogger("xpresign.request")
 
@@ -128,13 +126,22 @@ class App:
         }
         if http is not None and http.caller:
             fields["caller"] = http.caller
-        fields = {k: v for k, v in fields.items() if v is not None}
+        fields = {k: _writable(v) for k, v in fields.items() if v is not None}
         level = logging.WARNING if outcome.status >= 500 else logging.INFO
         if self._json_logs:
             # Lambda's JSON formatter lifts `extra` fields to top-level keys.
             request_log.log(level, "request", extra=fields)
         else:
             request_log.log(level, json.dumps(fields, ensure_ascii=False, default=str))
+
+
+def _writable(value: object) -> object:
+    """``value`` with lone surrogates escaped. A caller's JSON may hold them
+    ("\\ud800" in a key); no log sink can write them as UTF-8, and Lambda's
+    would print a logging traceback instead of the request's line."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
 
 
 def query_request(query: Mapping[str, str]) -> dict:
@@ -162,11 +169,9 @@ def build_app(environ: Mapping[str, str] | None = None) -> App:
     """Read the configuration and wire the pieces. Raises ConfigError (naming
     the setting) when the configuration is invalid."""
     env = os.environ if environ is None else environ
-    config = load_config(env)
-    sts = StsClient(config.region, config.endpoints.sts)
-    broker = CredentialBroker(EnvironmentCredentials(env), sts.assume_role)
+    presigner = Presigner.from_environ(env)
     _configure_logging(env)
-    return App(config, Api(Presigner(config, broker)))
+    return App(presigner.config, Api(presigner))
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -204,6 +204,21 @@ class Presigner:
             for alias, bucket in config.buckets.items()
         }
 
+    @classmethod
+    def from_environ(cls, environ=None) -> Presigner:
+        """Configuration, source credentials and STS endpoint from the
+        environment (see docs/configuration.md), as the Lambda handler does."""
+        import os  # noqa: PLC0415
+
+        from .config import load_config  # noqa: PLC0415
+        from .credentials import EnvironmentCredentials  # noqa: PLC0415
+        from .sts import StsClient  # noqa: PLC0415
+
+        env = os.environ if environ is None else environ
+        config = load_config(env)
+        sts = StsClient(config.region, config.endpoints.sts)
+        return cls(config, CredentialBroker(EnvironmentCredentials(env), sts.assume_role))
+
     def endpoint(self, bucket: BucketConfig) -> BucketEndpoint:
         return self._endpoints[bucket.alias]
 

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from xpresign.credentials import CredentialBroker, Credentials, RoleSpec, StaticCredentials
-from xpresign.emulator import ACCOUNT_A, boto3_session, free_port
+from xpresign import emulator
+from xpresign.emulator import ACCOUNT_A, free_port
 from xpresign.errors import StsUnavailable
 from xpresign.sts import MAX_ATTEMPTS, StsClient
 
@@ -27,19 +28,16 @@ def test_assume_role_returns_credentials_that_act_in_account_a(two_accounts, lam
 
     assert creds.access_key_id.startswith("ASIA") and creds.session_token
     assert 1700 < creds.expires_at - time.time() <= 1800 + 5
-    session = boto3_session(
-        two_accounts.endpoint_url,
-        {
-            "aws_access_key_id": creds.access_key_id,
-            "aws_secret_access_key": creds.secret_access_key,
-            "aws_session_token": creds.session_token,
-        },
-    )
-    identity = session.client("sts", endpoint_url=two_accounts.endpoint_url).get_caller_identity()
+    as_role = {
+        "aws_access_key_id": creds.access_key_id,
+        "aws_secret_access_key": creds.secret_access_key,
+        "aws_session_token": creds.session_token,
+    }
+    identity = emulator.client("sts", two_accounts.endpoint_url, as_role).get_caller_identity()
     assert identity["Account"] == ACCOUNT_A
     assert identity["Arn"].endswith(":assumed-role/s3_access_role/xpresign-test")
     key, data = next(iter(two_accounts.objects.items()))
-    body = session.client("s3", endpoint_url=two_accounts.endpoint_url).get_object(Bucket=two_accounts.bucket, Key=key)
+    body = emulator.client("s3", two_accounts.endpoint_url, as_role).get_object(Bucket=two_accounts.bucket, Key=key)
     assert body["Body"].read() == data
 
 

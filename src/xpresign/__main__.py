@@ -1,0 +1,8 @@
+"""``python -m xpresign``: the same as the ``xpresign`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

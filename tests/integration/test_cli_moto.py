@@ -1,0 +1,73 @@
+"""`xpresign url --role-arn` end to end on moto: the CLI, holding account B's
+Lambda-role credentials, assumes account A's role through STS and prints URLs
+that download the right bytes from A's bucket."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from xpresign.cli import ExitCode, main
+from xpresign.credentials import EXPIRY_SAFETY_MARGIN_SECONDS
+from xpresign.sts import ROLE_CHAINING_MAX_SECONDS
+
+
+@pytest.fixture
+def as_lambda_role(two_accounts, monkeypatch):
+    """The shell of someone holding B's Lambda-role credentials, aimed at moto."""
+    creds = two_accounts.lambda_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["aws_secret_access_key"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["aws_session_token"])
+    monkeypatch.setenv("AWS_REGION", two_accounts.region)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", two_accounts.endpoint_url)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return creds
+
+
+def run(argv, stdin: str = ""):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def sha256_of(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - moto on loopback
+        return hashlib.sha256(response.read()).hexdigest()
+
+
+def test_assumed_role_urls_download_the_right_bytes(two_accounts, as_lambda_role):
+    keys = list(two_accounts.objects)
+    uris = [f"s3://{two_accounts.bucket}/{key}" for key in keys]
+    code, out, err = run(["url", *uris, "--role-arn", two_accounts.access_role_arn, "--expires-in", "600"])
+    assert (code, err) == (ExitCode.OK, "")
+    urls = out.splitlines()
+    assert len(urls) == len(keys)
+    for key, url in zip(keys, urls, strict=True):
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        # Signed by A's role session, not with the caller's own B credentials.
+        assert not query["X-Amz-Credential"].startswith(as_lambda_role["aws_access_key_id"] + "/")
+        assert query["X-Amz-Security-Token"] != as_lambda_role["aws_session_token"]
+        assert sha256_of(url) == hashlib.sha256(two_accounts.objects[key]).hexdigest()
+
+
+def test_expiry_beyond_the_role_session_is_capped_and_says_so(two_accounts, as_lambda_role):
+    lines = "".join(f"{key}\n" for key in two_accounts.objects)
+    code, out, err = run(
+        ["url", "--from", "-", "--bucket", two_accounts.bucket, "--role-arn", two_accounts.access_role_arn,
+         "--expires-in", "7200", "--json"],
+        stdin=lines,
+    )  # fmt: skip
+    assert (code, err) == (ExitCode.OK, "")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert [r["key"] for r in results] == list(two_accounts.objects)
+    for result in results:
+        assert result["capped_by"] == "credentials"
+        assert result["expires_in"] <= ROLE_CHAINING_MAX_SECONDS - EXPIRY_SAFETY_MARGIN_SECONDS
+        assert f"X-Amz-Expires={result['expires_in']}&" in result["url"]
+    assert sha256_of(results[-1]["url"]) == hashlib.sha256(two_accounts.objects[results[-1]["key"]]).hexdigest()

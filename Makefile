@@ -8,6 +8,9 @@ STAMP    := $(VENV)/.installed
 CHECKOV_VENV := .tools/checkov
 CHECKOV      := $(CHECKOV_VENV)/bin/checkov
 DIST     ?= dist
+# The function's Lambda runtime: the zip carries bytecode when the Python that
+# builds it is this version (see README, "The CLI").
+RUNTIME  ?= python3.13
 
 .PHONY: help install test test-fast demo bench bench-smoke build-lambda checkov clean
 
@@ -48,7 +51,7 @@ bench-smoke: $(STAMP)
 	$(PY) -m benchmarks --smoke
 
 build-lambda: $(STAMP)
-	$(VENV)/bin/xpresign build-lambda --output $(DIST)
+	$(VENV)/bin/xpresign build-lambda --output $(DIST) --runtime $(RUNTIME)
 
 clean:
 	rm -rf $(VENV) .tools $(DIST) .pytest_cache .hypothesis

@@ -22,7 +22,6 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from .errors import (
     AccessDenied,
@@ -49,15 +48,17 @@ CHECK_TIMEOUT_SECONDS = 3.0
 CHECK_WORKERS = 16
 
 
-@dataclass
 class Outcome:
     """What the API answers: a status, a JSON body, extra headers, and the
     fields of the request's log line (never a URL, token or secret)."""
 
-    status: int
-    body: dict
-    headers: dict[str, str] = field(default_factory=dict)
-    log: dict = field(default_factory=dict)
+    __slots__ = ("status", "body", "headers", "log")
+
+    def __init__(self, status: int, body: dict, headers: dict[str, str] | None = None, log: dict | None = None):
+        self.status = status
+        self.body = body
+        self.headers = {} if headers is None else headers
+        self.log = {} if log is None else log
 
 
 def error_outcome(error: XpresignError, log: dict | None = None) -> Outcome:
@@ -173,15 +174,25 @@ class Api:
         if len(items) > self.max_batch:
             raise BatchTooLarge(f"a batch may hold at most {self.max_batch} items, this one holds {len(items)}")
         defaults = {name: request[name] for name in INHERITED_FIELDS if name in request}
+        # STS throttled or down for a bucket's role: the batch's other items for
+        # that bucket fail the same way at once instead of asking STS again.
+        unavailable: dict[object, XpresignError] = {}
 
         def one(item: object) -> dict:
+            bucket: object = None
             try:
                 if isinstance(item, str):
                     item = {"key": item}
                 if not isinstance(item, Mapping):
                     raise InvalidRequest("each item must be an object or a key string")
+                bucket = item.get("bucket", defaults.get("bucket"))
+                held = unavailable.get(bucket) if isinstance(bucket, (str, type(None))) else None
+                if held is not None:
+                    raise held
                 return self._item(item, defaults).to_dict()
             except XpresignError as error:
+                if error.status in (429, 503) and isinstance(bucket, (str, type(None))):
+                    unavailable.setdefault(bucket, error)
                 entry: dict = {"error": error.to_dict()}
                 key = item.get("key", item.get("object_key")) if isinstance(item, Mapping) else None
                 if isinstance(key, str):

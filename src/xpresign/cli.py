@@ -29,6 +29,7 @@ from enum import IntEnum
 from typing import TextIO
 
 from . import __version__
+from .build import DEFAULT_RUNTIME
 from .config import BUCKET_KEYS, MAX_ROLE_DURATION, MIN_ROLE_DURATION, Config, Endpoints, bucket_config
 from .credentials import BotocoreCredentials, CredentialBroker, Credentials, EnvironmentCredentials
 from .errors import (
@@ -199,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--output", metavar="DIR", default=DEFAULT_BUILD_DIR, help=f"directory (default {DEFAULT_BUILD_DIR})"
+    )
+    build.add_argument(
+        "--runtime",
+        metavar="NAME",
+        default=DEFAULT_RUNTIME,
+        help=(
+            f"the function's Lambda runtime (default {DEFAULT_RUNTIME}); when this Python is that "
+            "version, the zip also carries bytecode, for faster cold starts"
+        ),
     )
     build.set_defaults(run=run_build_lambda)
     return parser
@@ -468,12 +478,17 @@ def run_demo_command(args: argparse.Namespace, streams: Streams) -> ExitCode:
 
 
 def run_build_lambda(args: argparse.Namespace, streams: Streams) -> ExitCode:
-    from .build import BuildError, build  # noqa: PLC0415
+    from .build import BuildError, build, this_runtime  # noqa: PLC0415
 
     try:
-        package = build(args.output)
+        package = build(args.output, runtime=args.runtime)
     except BuildError as exc:
         return ExitCode(_fail(streams, str(exc), ExitCode.ERROR))
-    streams.stderr.write(f"{PROG}: {len(package.modules)} modules, sha256 {package.sha256}\n")
+    bytecode = (
+        f"with {args.runtime} bytecode"
+        if package.bytecode
+        else f"source only (this Python is {this_runtime()}; build with {args.runtime} to add bytecode)"
+    )
+    streams.stderr.write(f"{PROG}: {len(package.modules)} modules, {bytecode}, sha256 {package.sha256}\n")
     streams.stdout.write(f"{package.path}\n")
     return ExitCode.OK

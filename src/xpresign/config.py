@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .credentials import RoleSpec
 from .errors import ConfigError, UnknownBucket, XpresignError
@@ -45,8 +45,7 @@ BUCKET_KEYS = frozenset(
 DOCUMENT_KEYS = frozenset({"buckets", "max_batch", "cors_allow_origins"})
 
 
-@dataclass(frozen=True)
-class BucketConfig:
+class BucketConfig(NamedTuple):
     alias: str
     name: str
     region: str
@@ -61,8 +60,7 @@ class BucketConfig:
         return not self.allowed_prefixes or key.startswith(self.allowed_prefixes)
 
 
-@dataclass(frozen=True)
-class Endpoints:
+class Endpoints(NamedTuple):
     """Endpoint overrides, per the AWS SDKs' ``AWS_ENDPOINT_URL*`` variables."""
 
     s3: str | None = None
@@ -79,11 +77,10 @@ class Endpoints:
         )
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     buckets: Mapping[str, BucketConfig]
     region: str
-    endpoints: Endpoints = field(default_factory=Endpoints)
+    endpoints: Endpoints = Endpoints()
     max_batch: int = DEFAULT_MAX_BATCH
     cors_allow_origins: tuple[str, ...] = ()
 

@@ -12,7 +12,9 @@ Refresh policy for one cached role session (``RefreshingCredentials``):
 * inside the mandatory window: block until a refresh succeeds, or fail;
 * a caller needing a longer life than is left (a long expiry near the end of a
   session) triggers a blocking refresh when a new session would add at least
-  ``MIN_REFRESH_GAIN_SECONDS``; otherwise its expiry is capped.
+  ``MIN_REFRESH_GAIN_SECONDS``; otherwise its expiry is capped;
+* after a failed refresh, refreshing first for a longer life pauses for
+  ``REFRESH_FIRST_HOLD_DOWN_SECONDS``, serving the cached session.
 
 Whatever the number of threads, at most one AssumeRole per session is in
 flight (single flight), and threads that waited on a failed one share its error
@@ -26,8 +28,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .errors import NoCredentials, XpresignError
 
@@ -43,19 +44,31 @@ EXPIRY_SAFETY_MARGIN_SECONDS = 60
 #: A refresh made only to give a longer expiry must gain at least this much;
 #: bounds such refreshes to one per this interval per role session.
 MIN_REFRESH_GAIN_SECONDS = 5 * 60
+#: After a failed refresh, refreshing first for a longer expiry pauses this
+#: long (the cached session serves, capped), so an STS outage does not make
+#: every request wait on STS. Refreshes that must happen (no session yet, or
+#: the mandatory window) and background ones are never held back.
+REFRESH_FIRST_HOLD_DOWN_SECONDS = 30
 
 Clock = Callable[[], float]
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+class Credentials(NamedTuple):
     """A frozen set of AWS credentials. ``expires_at`` is epoch seconds, or None
-    when unknown (long-term keys, or a session whose end nobody told us)."""
+    when unknown (long-term keys, or a session whose end nobody told us).
+
+    The frozen value types on the Lambda path are NamedTuples, not dataclasses:
+    measured, a dozen frozen dataclasses cost ~30 ms of CPU at import (their
+    code is generated and compiled at class creation), NamedTuples ~2 ms.
+    """
 
     access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str | None = field(default=None, repr=False)
+    secret_access_key: str
+    session_token: str | None = None
     expires_at: float | None = None
+
+    def __repr__(self) -> str:  # never the secret or the token
+        return f"Credentials(access_key_id={self.access_key_id!r}, expires_at={self.expires_at!r})"
 
     def seconds_left(self, now: float) -> float | None:
         return None if self.expires_at is None else self.expires_at - now
@@ -65,9 +78,11 @@ class CredentialSource(Protocol):
     def load(self) -> Credentials: ...
 
 
-@dataclass(frozen=True)
 class StaticCredentials:
-    credentials: Credentials
+    """Credentials given once (tests, or keys the caller already holds)."""
+
+    def __init__(self, credentials: Credentials):
+        self.credentials = credentials
 
     def load(self) -> Credentials:
         return self.credentials
@@ -142,8 +157,7 @@ def parse_timestamp(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-@dataclass(frozen=True)
-class RoleSpec:
+class RoleSpec(NamedTuple):
     """What to ask STS for. Also the cache key: one session per distinct spec."""
 
     role_arn: str
@@ -206,7 +220,14 @@ class RefreshingCredentials:
             return current  # the fast path: no lock
         if left <= self._mandatory:
             return self._refresh_blocking(current, now)
-        if left < min_seconds_left and self._lifetime is not None and self._lifetime - left >= MIN_REFRESH_GAIN_SECONDS:
+        failure = self._failure
+        if (
+            left < min_seconds_left
+            and self._lifetime is not None
+            and self._lifetime - left >= MIN_REFRESH_GAIN_SECONDS
+            # STS failed a moment ago: don't make this caller wait on it again.
+            and (failure is None or now - failure.at >= REFRESH_FIRST_HOLD_DOWN_SECONDS)
+        ):
             # The caller needs more life than is left and a new session gives
             # it: refresh first rather than cap the caller's expiry.
             try:

@@ -75,7 +75,9 @@ class MotoServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"moto server exited at start:\n{self._log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=1):
+                # The dashboard page: static, unlike data.json, which can fail
+                # on some resources' serialisation.
+                with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=1):
                     return self
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
@@ -166,10 +168,14 @@ class TwoAccounts:
     lambda_role_arn: str  # account B's Lambda execution role
     external_id: str | None
     objects: dict[str, bytes] = field(default_factory=dict)
+    _lambda_credentials: dict | None = field(default=None, repr=False)
 
     def lambda_credentials(self) -> dict:
-        """Credentials of B's Lambda role, as Lambda would put them in the environment."""
-        return assume(self.endpoint_url, self.lambda_role_arn, "presigner-lambda")
+        """Credentials of B's Lambda role, as Lambda would put them in the
+        environment: one session, reused (Lambda too keeps one per environment)."""
+        if self._lambda_credentials is None:
+            self._lambda_credentials = assume(self.endpoint_url, self.lambda_role_arn, "presigner-lambda")
+        return dict(self._lambda_credentials)
 
     def lambda_environment(self) -> dict[str, str]:
         """The Lambda's environment: its role's credentials and xpresign's configuration."""

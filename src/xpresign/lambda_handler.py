@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping
+from http import HTTPStatus
 
 from .api import Api, Outcome, error_outcome, parse_json
 from .config import Config
@@ -24,6 +26,8 @@ from .events import HttpEvent, parse_event
 from .presign import Presigner
 
 request_log = logging.getLogger("xpresign.request")
+
+_INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 #: Query-string fields of a GET, and how to read them.
 QUERY_FIELDS = {
@@ -50,10 +54,10 @@ RESPONSE_HEADERS = {
 class App:
     """Configuration + API + logging: everything a warm invocation needs."""
 
-    def __init__(self, config: Config, api: Api):
+    def __init__(self, config: Config, api: Api, *, json_logs: bool = False):
         self.config = config
         self.api = api
-        self._json_logs = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+        self._json_logs = json_logs  # Lambda's JSON log format (AWS_LAMBDA_LOG_FORMAT=JSON)
 
     def __call__(self, event: object, context: object = None) -> dict:
         started = time.perf_counter()
@@ -71,12 +75,15 @@ class App:
         if http is None:
             return outcome.body
         headers = {**RESPONSE_HEADERS, **outcome.headers, **self._cors_headers(http)}
+        if outcome.status == HTTPStatus.NO_CONTENT:  # a preflight: no body, so no content type
+            del headers["Content-Type"]
+            return http.response(outcome.status, headers, "")
         return http.response(outcome.status, headers, json.dumps(outcome.body))
 
     def _serve_http(self, http: HttpEvent) -> Outcome:
         method = http.method
         if method == "OPTIONS":
-            return Outcome(204, {}, self._preflight_headers(http), {"outcome": "preflight"})
+            return Outcome(HTTPStatus.NO_CONTENT, {}, self._preflight_headers(http), {"outcome": "preflight"})
         if method == "GET":
             return self.api.handle(query_request(http.query))
         if method == "POST":
@@ -152,10 +159,10 @@ def query_request(query: Mapping[str, str]) -> dict:
         if kind is None:
             raise InvalidRequest(f"unknown query parameter {name!r}; parameters are {', '.join(QUERY_FIELDS)}")
         if kind is int:
-            try:
-                request[name] = int(value)
-            except ValueError:
-                raise InvalidExpiry(f"{name} must be a whole number of seconds, got {value!r}") from None
+            # Plain ASCII digits only: int() would also take " 60", "1_000" and other scripts' digits.
+            if not _INTEGER.fullmatch(value):
+                raise InvalidExpiry(f"{name} must be a whole number of seconds, got {value!r}")
+            request[name] = int(value)
         elif kind is bool:
             if value.lower() not in ("true", "false", "1", "0"):
                 raise InvalidRequest(f"{name} must be true or false, got {value!r}")
@@ -171,7 +178,7 @@ def build_app(environ: Mapping[str, str] | None = None) -> App:
     env = os.environ if environ is None else environ
     presigner = Presigner.from_environ(env)
     _configure_logging(env)
-    return App(presigner.config, Api(presigner))
+    return App(presigner.config, Api(presigner), json_logs=env.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON")
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -180,7 +187,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 def _configure_logging(env: Mapping[str, str]) -> None:
     setting = "XPRESIGN_LOG_LEVEL" if env.get("XPRESIGN_LOG_LEVEL") else "AWS_LAMBDA_LOG_LEVEL"
     level = (env.get(setting) or "INFO").upper()
-    level = {"TRACE": "DEBUG", "FATAL": "CRITICAL"}.get(level, level)
+    # Lambda's application_log_level names: TRACE, DEBUG, INFO, WARN, ERROR, FATAL.
+    level = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}.get(level, level)
     if level not in LOG_LEVELS:
         raise ConfigError(setting, f"must be one of {', '.join(LOG_LEVELS)}, got {env.get(setting)!r}")
     logging.getLogger("xpresign").setLevel(level)

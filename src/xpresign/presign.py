@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import sigv4
 from .config import BucketConfig, Config
@@ -34,8 +34,7 @@ class CappedBy:
     S3_LIMIT = "s3-limit"  # SigV4's seven-day maximum
 
 
-@dataclass(frozen=True, slots=True)
-class _Scope:
+class _Scope(NamedTuple):
     """What one (credentials, region, day) contributes to every URL."""
 
     scope: str  # 20260101/eu-west-1/s3/aws4_request
@@ -160,8 +159,7 @@ def _iso8601(epoch_seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
 
-@dataclass(frozen=True, slots=True)
-class PresignedUrl:
+class PresignedUrl(NamedTuple):
     url: str
     bucket: str
     key: str
@@ -170,14 +168,7 @@ class PresignedUrl:
     capped_by: str | None
 
     def to_dict(self) -> dict:
-        return {
-            "url": self.url,
-            "bucket": self.bucket,
-            "key": self.key,
-            "expires_at": self.expires_at,
-            "expires_in": self.expires_in,
-            "capped_by": self.capped_by,
-        }
+        return self._asdict()
 
 
 class Presigner:

@@ -13,7 +13,7 @@ Addressing follows botocore (``addressing_style`` and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from .errors import InvalidBucketName, InvalidKey, InvalidParameter, KeyTooLong, MissingKey
@@ -64,8 +64,7 @@ def validate_key(key: object) -> str:
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class BucketEndpoint:
+class BucketEndpoint(NamedTuple):
     """Where one bucket's objects are addressed: ``scheme://netloc{path_prefix}/{key}``."""
 
     bucket: str
@@ -73,11 +72,7 @@ class BucketEndpoint:
     scheme: str
     host: str  # the signed Host header: netloc without a default port
     path_prefix: str  # "" for virtual-hosted, "/bucket" for path style
-    netloc: str = ""  # as written in URLs; botocore keeps an explicit :80 or :443
-
-    def __post_init__(self):
-        if not self.netloc:
-            object.__setattr__(self, "netloc", self.host)
+    netloc: str  # as written in URLs; botocore keeps an explicit :80 or :443
 
     def object_path(self, key: str) -> str:
         """The URL path (already percent-encoded), which is also SigV4's canonical URI."""
@@ -114,8 +109,9 @@ def resolve_bucket_endpoint(
         f"s3.{_dns_suffix(region)}" if use_global_endpoint else f"s3.{region}.{_dns_suffix(region)}"
     )
     if addressing_style != "path" and is_dns_compatible(bucket):
-        return BucketEndpoint(bucket, region, "https", f"{bucket}.{service_host}", "")
-    return BucketEndpoint(bucket, region, "https", service_host, f"/{bucket}")
+        host = f"{bucket}.{service_host}"
+        return BucketEndpoint(bucket, region, "https", host, "", host)
+    return BucketEndpoint(bucket, region, "https", service_host, f"/{bucket}", service_host)
 
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:

@@ -61,9 +61,13 @@ def uri_encode(value: str, safe: str = UNRESERVED) -> str:
     each byte in a Python-level cache, while ``str.translate`` does it in C.
     Measured 0.9 µs against 4.2 µs for a 24-character key with spaces; this is
     the largest cost of a presigned URL after the two hashes. Decoding the UTF-8
-    as Latin-1 maps each byte to one code point, which the table encodes.
+    as Latin-1 maps each byte to one code point, which the table encodes; ASCII
+    text is its own UTF-8 and skips that round trip.
     """
-    return value.encode("utf-8").decode("latin-1").translate(_encode_table(safe))
+    table = _ENCODE_TABLES.get(safe) or _encode_table(safe)
+    if value.isascii():
+        return value.translate(table)
+    return value.encode("utf-8").decode("latin-1").translate(table)
 
 
 def amz_date(epoch_seconds: int) -> str:

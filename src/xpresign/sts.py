@@ -8,9 +8,9 @@ small XML document. The tests prove the signature byte-identical to botocore's
 
 from __future__ import annotations
 
+import http.client
 import logging
 import random
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -101,7 +101,8 @@ class StsClient:
                 self._sleep(self._jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
             try:
                 status, payload = self._post(body, source)
-            except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
+            # HTTPException: a connection cut mid-answer (IncompleteRead...).
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 last_error = StsUnavailable(
                     f"STS at {self.endpoint_url} did not answer ({reason})",

@@ -179,3 +179,55 @@ def test_cli_build_lambda_into_an_unwritable_place_is_one_line(tmp_path):
     assert main(["build-lambda", "--output", str(blocker / "dist")], stdout=out, stderr=err) == ExitCode.ERROR
     assert out.getvalue() == ""
     assert err.getvalue().startswith("xpresign: error: cannot write the Lambda zip") and err.getvalue().count("\n") == 1
+
+
+# --- bytecode, when the building Python is the runtime's ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_with_bytecode(tmp_path_factory) -> build.LambdaZip:
+    return build.build(tmp_path_factory.mktemp("dist-pyc"), runtime=build.this_runtime())
+
+
+def test_bytecode_goes_in_only_for_this_pythons_runtime(built, built_with_bytecode):
+    assert not built.bytecode or build.DEFAULT_RUNTIME == build.this_runtime()
+    names = zipfile.ZipFile(built_with_bytecode.path).namelist()
+    pycs = [n for n in names if n.endswith(".pyc")]
+    tag = sys.implementation.cache_tag
+    assert sorted(pycs) == sorted(
+        f"{m.rpartition('/')[0]}/__pycache__/{m.rpartition('/')[2][:-3]}.{tag}.pyc" for m in built_with_bytecode.modules
+    )
+    assert built_with_bytecode.modules == built.modules  # the same sources, plus their bytecode
+    other = build.build(Path(built.path).parent / "other", runtime="python2.7")
+    assert not other.bytecode and not [n for n in zipfile.ZipFile(other.path).namelist() if n.endswith(".pyc")]
+
+
+def test_bytecode_builds_are_identical_across_processes(built_with_bytecode, tmp_path):
+    # A fresh interpreter (another hash seed) must write the same bytes.
+    done = subprocess.run(
+        [sys.executable, "-c", f"from xpresign import build; print(build.build({str(tmp_path)!r}, runtime={build.this_runtime()!r}).path)"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).read_bytes() == built_with_bytecode.path.read_bytes()
+
+
+def test_the_shipped_bytecode_is_what_python_loads(built_with_bytecode, tmp_path):
+    with zipfile.ZipFile(built_with_bytecode.path) as archive:
+        archive.extractall(tmp_path)  # as Lambda unpacks it into /var/task
+    script = (
+        f"import sys; sys.dont_write_bytecode = True; sys.path.insert(0, {str(tmp_path)!r});"
+        "import xpresign.lambda_handler as h, xpresign.config as c;"
+        "print(h.__spec__.cached, type(h.__spec__.loader).__name__, c.load_config({'XPRESIGN_BUCKET': 'b-1', 'AWS_REGION': 'eu-west-1'}).region)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=60
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cached, loader, region = done.stdout.split()
+    assert cached.endswith(f"__pycache__/lambda_handler.{sys.implementation.cache_tag}.pyc") and region == "eu-west-1"
+    assert loader == "SourceFileLoader" and Path(cached).is_relative_to(tmp_path)
+    # Unchecked-hash: the pyc is trusted as it is, even if the source is not readable.
+    (tmp_path / "xpresign" / "config.py").write_text("raise SystemExit('the source was compiled again')\n")
+    again = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and again.stdout.split()[2] == "eu-west-1", again.stderr

@@ -1,0 +1,11 @@
+terraform {
+  # Tested with 1.11; 1.5 is the oldest release with every function used here.
+  required_version = ">= 1.5"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}

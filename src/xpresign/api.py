@@ -178,7 +178,7 @@ class Api:
         # that bucket fail the same way at once instead of asking STS again.
         unavailable: dict[object, XpresignError] = {}
 
-        def one(item: object) -> dict:
+        def one(item: object) -> tuple[dict, XpresignError | None]:
             bucket: object = None
             try:
                 if isinstance(item, str):
@@ -189,7 +189,7 @@ class Api:
                 held = unavailable.get(bucket) if isinstance(bucket, (str, type(None))) else None
                 if held is not None:
                     raise held
-                return self._item(item, defaults).to_dict()
+                return self._item(item, defaults).to_dict(), None
             except XpresignError as error:
                 if error.status in (429, 503) and isinstance(bucket, (str, type(None))):
                     unavailable.setdefault(bucket, error)
@@ -197,16 +197,14 @@ class Api:
                 key = item.get("key", item.get("object_key")) if isinstance(item, Mapping) else None
                 if isinstance(key, str):
                     entry = {"key": key, **entry}
-                return {**entry, "_status": error.status, "_exception": error}
+                return entry, error
 
         if defaults.get("check") is True or any(isinstance(i, Mapping) and i.get("check") is True for i in items):
-            results = list(self._executor().map(one, items))
+            answers = list(self._executor().map(one, items))
         else:
-            results = [one(item) for item in items]
-
-        failures = [r.pop("_exception") for r in results if "_exception" in r]
-        for result in results:
-            result.pop("_status", None)
+            answers = [one(item) for item in items]
+        results = [result for result, _ in answers]
+        failures = [error for _, error in answers if error is not None]
         # When every item failed on the same unavailable dependency, say so as a
         # whole, with Retry-After: there is nothing partial to return.
         if failures and len(failures) == len(results):

@@ -31,7 +31,7 @@ from typing import TextIO
 from . import __version__
 from .build import DEFAULT_RUNTIME
 from .config import BUCKET_KEYS, MAX_ROLE_DURATION, MIN_ROLE_DURATION, Config, Endpoints, bucket_config
-from .credentials import BotocoreCredentials, CredentialBroker, Credentials, EnvironmentCredentials
+from .credentials import BotocoreCredentials, CredentialBroker, EnvironmentCredentials
 from .errors import (
     AccessDenied,
     ConfigError,

@@ -17,9 +17,8 @@ import time
 
 import pytest
 
-from tests.log_capture import remember_secret
 from tests.support import fake_sts
-from tests.support.fake_sts import FakeSts, ManualClock
+from tests.support.fake_sts import FakeSts, ManualClock, police_logs, signer_of
 from xpresign import lambda_handler
 from xpresign.config import load_config
 from xpresign.credentials import (
@@ -78,18 +77,10 @@ def all_at_once(target, count: int = THREADS) -> list:
     return results
 
 
-def url_signer(url: str) -> str:
-    return url.split("X-Amz-Credential=", 1)[1].split("%2F", 1)[0]
-
 
 def signer(result: PresignedUrl) -> str:
-    return url_signer(result.url)
+    return signer_of(result.url)
 
-
-def police_logs(sts: FakeSts) -> None:
-    """Hand the source keys and every session the fake issued to the
-    session-wide log-leak test (tests/log_capture.py)."""
-    remember_secret(*SOURCE_SECRETS, *(v for s in sts.issued for v in (s.secret_access_key, s.session_token)))
 
 
 @pytest.fixture
@@ -106,7 +97,7 @@ def sts(clock):
         secrets={SOURCE_KEYS["AWS_ACCESS_KEY_ID"]: SOURCE_KEYS["AWS_SECRET_ACCESS_KEY"]},
     ) as fake:
         yield fake
-        police_logs(fake)
+        police_logs(fake, *SOURCE_SECRETS)
 
 
 def make_presigner(sts: FakeSts, clock, **client_options) -> Presigner:
@@ -211,7 +202,7 @@ def live_sts():
         region=REGION, delay=STS_DELAY, secrets={SOURCE_KEYS["AWS_ACCESS_KEY_ID"]: SOURCE_KEYS["AWS_SECRET_ACCESS_KEY"]}
     ) as fake:
         yield fake
-        police_logs(fake)
+        police_logs(fake, *SOURCE_SECRETS)
 
 
 def test_one_assume_role_through_the_lambda_app(live_sts):
@@ -240,4 +231,4 @@ def test_one_assume_role_through_the_lambda_app(live_sts):
     results = all_at_once(request)
     assert sts.count == 1
     assert [status for status, _ in results] == [200] * THREADS
-    assert {url_signer(body["url"]) for _, body in results} == {sts.issued[0].access_key_id}
+    assert {signer_of(body["url"]) for _, body in results} == {sts.issued[0].access_key_id}

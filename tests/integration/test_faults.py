@@ -22,9 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.log_capture import remember_secret
 from tests.support import fake_sts
-from tests.support.fake_sts import FakeSts, ManualClock
+from tests.support.fake_sts import FakeSts, ManualClock, police_logs, signer_of
 import xpresign.sts
 from xpresign import lambda_handler
 from xpresign.credentials import EXPIRY_SAFETY_MARGIN_SECONDS, MANDATORY_REFRESH_SECONDS, Credentials, RoleSpec
@@ -70,11 +69,6 @@ class RecordingSleep:
         self.calls.append(seconds)
 
 
-def police_logs(sts: FakeSts) -> None:
-    """Hand the source keys and every session the fake issued to the
-    session-wide log-leak test (tests/log_capture.py)."""
-    remember_secret(*SOURCE_SECRETS, *(v for s in sts.issued for v in (s.secret_access_key, s.session_token)))
-
 
 @pytest.fixture
 def clock():
@@ -87,7 +81,7 @@ def sts(clock):
     verifies each signature) and enforces the one-hour role-chaining cap."""
     with FakeSts(region=REGION, clock=clock, secrets={SOURCE.access_key_id: SOURCE.secret_access_key}) as fake:
         yield fake
-        police_logs(fake)
+        police_logs(fake, *SOURCE_SECRETS)
 
 
 def client(sts: FakeSts, clock, **options) -> StsClient:
@@ -391,7 +385,7 @@ def live_sts():
     """The fake on the real clock (build_app signs with time.time)."""
     with FakeSts(region=REGION, secrets={SOURCE.access_key_id: SOURCE.secret_access_key}) as fake:
         yield fake
-        police_logs(fake)
+        police_logs(fake, *SOURCE_SECRETS)
 
 
 def function_url_get(**query: str) -> dict:
@@ -423,10 +417,6 @@ def call(app, event) -> tuple[int, dict, dict]:
     return response["statusCode"], response["headers"], json.loads(response["body"])
 
 
-def url_signer(url: str) -> str:
-    return parse_qs(urlsplit(url).query)["X-Amz-Credential"][0].split("/")[0]
-
-
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
     [
@@ -453,7 +443,7 @@ def test_api_answers_retry_after_while_sts_fails_and_recovers_by_itself(live_sts
     calls_while_failing = live_sts.count
     status_, headers, body = call(app, function_url_get(key=KEY))  # same app: nothing restarted
     assert status_ == 200 and "Retry-After" not in headers
-    assert url_signer(body["url"]) == live_sts.issued[0].access_key_id
+    assert signer_of(body["url"]) == live_sts.issued[0].access_key_id
     assert (body["expires_in"], body["capped_by"]) == (900, None)
     assert app({"key": KEY})["url"]  # and the session is cached now
     assert live_sts.count == calls_while_failing + 1
@@ -574,7 +564,7 @@ def test_api_keeps_serving_in_the_advisory_window_while_sts_fails(live_sts):
 
     live_sts.fail_with(fake_sts.SERVICE_UNAVAILABLE)
     status, _, body = call(app, function_url_get(key=KEY))
-    assert status == 200 and url_signer(body["url"]) == old.access_key_id
+    assert status == 200 and signer_of(body["url"]) == old.access_key_id
     assert body["capped_by"] == "credentials"
     live_sts.wait_for_count(1 + MAX_ATTEMPTS)  # the background refresh tried, and failed
     assert "error" not in app({"key": KEY})  # still served
@@ -585,7 +575,7 @@ def test_api_keeps_serving_in_the_advisory_window_while_sts_fails(live_sts):
     while True:
         status, _, body = call(app, function_url_get(key=KEY))
         assert status == 200
-        if url_signer(body["url"]) != old.access_key_id:
+        if signer_of(body["url"]) != old.access_key_id:
             break
         assert time.monotonic() < deadline, "the advisory refresh never replaced the session"
         time.sleep(0.01)
@@ -608,7 +598,7 @@ def test_api_answers_503_in_the_mandatory_window_and_recovers(live_sts):
     live_sts.recover()
     live_sts.session_seconds = None
     status, _, body = call(app, function_url_get(key=KEY))
-    assert status == 200 and url_signer(body["url"]) == live_sts.issued[-1].access_key_id
+    assert status == 200 and signer_of(body["url"]) == live_sts.issued[-1].access_key_id
     assert (body["expires_in"], body["capped_by"]) == (900, None)
 
 

@@ -600,3 +600,16 @@ def _xml(text: str) -> str:
 def _request_id() -> str:
     hex_ = secrets_module.token_hex(16)
     return f"{hex_[:8]}-{hex_[8:12]}-{hex_[12:16]}-{hex_[16:20]}-{hex_[20:]}"
+
+
+def signer_of(url: str) -> str:
+    """The access key id that signed a presigned URL (from X-Amz-Credential)."""
+    return url.split("X-Amz-Credential=", 1)[1].split("%2F", 1)[0]
+
+
+def police_logs(sts: FakeSts, *source_secrets: str) -> None:
+    """Hand the source secrets and every session ``sts`` issued to the
+    session-wide log-leak test (tests/log_capture.py)."""
+    from tests.log_capture import remember_secret  # noqa: PLC0415 - only tests that police logs
+
+    remember_secret(*source_secrets, *(v for s in sts.issued for v in (s.secret_access_key, s.session_token)))

@@ -26,7 +26,8 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as note_event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
@@ -202,7 +203,7 @@ def outcome(response: object) -> tuple[int | None, dict]:
     assert headers["Content-Type"] == "application/json"
     body = json.loads(response["body"])
     if currently_in_test_context():
-        event(f"{status} {body.get('error', {}).get('code', '')}")  # --hypothesis-show-statistics
+        note_event(f"{status} {body.get('error', {}).get('code', '')}")  # --hypothesis-show-statistics
     if status >= 400:
         code, promised = check_error(body)
         assert status == promised, (status, code)

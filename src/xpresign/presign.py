@@ -242,13 +242,8 @@ class Presigner:
         key = self.check_allowed(config, key)
         requested = config.default_expires if expires_in is None else validate_expires_in(expires_in)
         disposition = None if filename is None else content_disposition(filename)
-        for name, value in (("response_content_type", content_type), ("version_id", version_id)):
-            if value is not None and (not isinstance(value, str) or not value or not value.isprintable()):
-                raise InvalidParameter(f"{name} must be a non-empty string of printable characters")
-        if content_type is not None:
-            _utf8(content_type, "response_content_type")
-        if version_id is not None:
-            _utf8(version_id, "version_id")
+        _check_text(content_type, "response_content_type")
+        _check_text(version_id, "version_id")
 
         wanted, capped_by = effective_expiry(requested, config.max_expires, None)
         credentials = self.credentials_for(config, wanted)
@@ -275,7 +270,12 @@ class Presigner:
         return PresignedUrl(url, config.alias, key, _iso8601(now + seconds), seconds, capped or capped_by)
 
 
-def _utf8(value: str, name: str) -> None:
+def _check_text(value: object, name: str) -> None:
+    """An optional field: absent, or non-empty printable text that UTF-8 can encode."""
+    if value is None:
+        return
+    if not isinstance(value, str) or not value or not value.isprintable():
+        raise InvalidParameter(f"{name} must be a non-empty string of printable characters")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -198,16 +198,7 @@ def bar_pairs(
     for index, (name, values, colour) in enumerate(series):
         offsets = [g + (index - (count - 1) / 2) * width for g in range(len(groups))]
         bars = axes.bar(offsets, values, width, label=name, color=colour)
-        for bar, value in zip(bars, values, strict=True):
-            axes.annotate(
-                labels(value),
-                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                ha="center",
-                va="bottom",
-                fontsize=8,
-                xytext=(0, 2),
-                textcoords="offset points",
-            )
+        _label_bars(axes, bars, values, labels, fontsize=8)
     axes.set_xticks(range(len(groups)), groups, fontsize=9)
     axes.set_ylabel(ylabel)
     if log:
@@ -217,6 +208,20 @@ def bar_pairs(
     # Above the plot, in one row: inside it, the legend would cover the tallest bars' labels.
     axes.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=count, frameon=False)
     axes.grid(axis="y", alpha=0.3)
+
+
+def _label_bars(axes: plt.Axes, bars, values: Sequence[float], labels: Callable[[float], str], *, fontsize: int) -> None:
+    """Each bar's value just above it."""
+    for bar, value in zip(bars, values, strict=True):
+        axes.annotate(
+            labels(value),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
 
 
 def simple_bars(
@@ -232,16 +237,7 @@ def simple_bars(
     """One bar per side, value on top; on a log scale whose floor sits below
     the smallest bar, so a bar of 1 stays visible next to one of 1,000."""
     bars = axes.bar(names, values, color=colours, width=0.6)
-    for bar, value in zip(bars, values, strict=True):
-        axes.annotate(
-            labels(value),
-            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-            ha="center",
-            va="bottom",
-            fontsize=9,
-            xytext=(0, 2),
-            textcoords="offset points",
-        )
+    _label_bars(axes, bars, values, labels, fontsize=9)
     axes.set_ylabel(ylabel)
     if log:
         axes.set_yscale("log")

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from tests.support import fake_sts
-from tests.support.fake_sts import FakeSts, ManualClock, police_logs, signer_of
+from tests.support.fake_sts import FakeSts, ManualClock, signer_of, watch_for_leaks
 from xpresign import lambda_handler
 from xpresign.config import load_config
 from xpresign.credentials import (
@@ -97,7 +97,7 @@ def sts(clock):
         secrets={SOURCE_KEYS["AWS_ACCESS_KEY_ID"]: SOURCE_KEYS["AWS_SECRET_ACCESS_KEY"]},
     ) as fake:
         yield fake
-        police_logs(fake, *SOURCE_SECRETS)
+        watch_for_leaks(fake, *SOURCE_SECRETS)
 
 
 def make_presigner(sts: FakeSts, clock, **client_options) -> Presigner:
@@ -202,7 +202,7 @@ def live_sts():
         region=REGION, delay=STS_DELAY, secrets={SOURCE_KEYS["AWS_ACCESS_KEY_ID"]: SOURCE_KEYS["AWS_SECRET_ACCESS_KEY"]}
     ) as fake:
         yield fake
-        police_logs(fake, *SOURCE_SECRETS)
+        watch_for_leaks(fake, *SOURCE_SECRETS)
 
 
 def test_one_assume_role_through_the_lambda_app(live_sts):

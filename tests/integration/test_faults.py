@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.support import fake_sts
-from tests.support.fake_sts import FakeSts, ManualClock, police_logs, signer_of
+from tests.support.fake_sts import FakeSts, ManualClock, signer_of, watch_for_leaks
 import xpresign.sts
 from xpresign import lambda_handler
 from xpresign.credentials import EXPIRY_SAFETY_MARGIN_SECONDS, MANDATORY_REFRESH_SECONDS, Credentials, RoleSpec
@@ -81,7 +81,7 @@ def sts(clock):
     verifies each signature) and enforces the one-hour role-chaining cap."""
     with FakeSts(region=REGION, clock=clock, secrets={SOURCE.access_key_id: SOURCE.secret_access_key}) as fake:
         yield fake
-        police_logs(fake, *SOURCE_SECRETS)
+        watch_for_leaks(fake, *SOURCE_SECRETS)
 
 
 def client(sts: FakeSts, clock, **options) -> StsClient:
@@ -385,7 +385,7 @@ def live_sts():
     """The fake on the real clock (build_app signs with time.time)."""
     with FakeSts(region=REGION, secrets={SOURCE.access_key_id: SOURCE.secret_access_key}) as fake:
         yield fake
-        police_logs(fake, *SOURCE_SECRETS)
+        watch_for_leaks(fake, *SOURCE_SECRETS)
 
 
 def function_url_get(**query: str) -> dict:

@@ -607,7 +607,7 @@ def signer_of(url: str) -> str:
     return url.split("X-Amz-Credential=", 1)[1].split("%2F", 1)[0]
 
 
-def police_logs(sts: FakeSts, *source_secrets: str) -> None:
+def watch_for_leaks(sts: FakeSts, *source_secrets: str) -> None:
     """Hand the source secrets and every session ``sts`` issued to the
     session-wide log-leak test (tests/log_capture.py)."""
     from tests.log_capture import remember_secret  # noqa: PLC0415 - only tests that police logs

@@ -10,13 +10,14 @@ The main names are reachable lazily::
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Presigner": "xpresign.presign",
-    "PresignedUrl": "xpresign.presign",
+    "Presigner": "xpresign.presigner",
+    "PresignedUrl": "xpresign.presigner",
     "presign_s3_url": "xpresign.presign",
     "load_config": "xpresign.config",
     "CredentialBroker": "xpresign.credentials",
-    "Credentials": "xpresign.credentials",
-    "RoleSpec": "xpresign.credentials",
+    "Credentials": "xpresign.values",
+    "RoleSpec": "xpresign.values",
+    "Deadline": "xpresign.values",
     "StsClient": "xpresign.sts",
 }
 

@@ -9,7 +9,8 @@ Single request::
 
 Batch: ``{"items": [item, ...], "bucket": ..., "expires_in": ..., "check": ...}``
 (top-level fields are defaults for the items; an item may be just a key
-string) -> ``{"results": [result or {"key", "error"}, ...]}`` in order.
+string) -> ``{"results": [result or {"key", "error"}, ...]}`` in order; see
+:mod:`xpresign.batch`.
 
 Errors: ``{"error": {"code", "message"}}`` with the status of
 :mod:`xpresign.errors`. The original guide's ``{"object_key": ...}`` is accepted
@@ -19,55 +20,40 @@ as ``key``.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
-from .errors import (
-    AccessDenied,
-    BatchTooLarge,
-    InvalidParameter,
-    InvalidRequest,
-    MalformedJson,
-    NoSuchKey,
-    UpstreamError,
-    XpresignError,
-)
-from .presign import PresignedUrl, Presigner
+from .checks import Invalid, boolean, excerpt
+from .config import BucketConfig
+from .errors import InvalidParameter, InvalidRequest, MalformedJson, XpresignError
+from .fields import GET_FIELDS, known_list, unknown_field
+from .outcome import DIRECT, Budget, Outcome, error_outcome
+from .presign import presign_s3_url
+from .presigner import Download, Grant, PresignedUrl, Presigner
+from .s3_calls import check_object
+from .values import NO_DEADLINE, Deadline
 
-ITEM_FIELDS = frozenset(
-    {"key", "object_key", "bucket", "expires_in", "filename", "response_content_type", "version_id", "check"}
-)
-BATCH_FIELDS = frozenset({"items", "bucket", "expires_in", "check"})
-#: Fields a batch passes down to its items as defaults.
-INHERITED_FIELDS = ("bucket", "expires_in", "check")
+__all__ = ["CHECK_URL_SECONDS", "Api", "Outcome", "error_outcome", "parse_json"]
+
 #: The existence check signs its HEAD URL for this long: it is used at once.
 CHECK_URL_SECONDS = 60
-CHECK_TIMEOUT_SECONDS = 3.0
-#: Concurrent HEAD requests for a batch with ``check``.
-CHECK_WORKERS = 16
+
+Checker = Callable[[str, Deadline], None]
 
 
-class Outcome:
-    """What the API answers: a status, a JSON body, extra headers, and the
-    fields of the request's log line (never a URL, token or secret)."""
+class Defaults(NamedTuple):
+    """A batch's top-level fields, validated once for all its items."""
 
-    __slots__ = ("status", "body", "headers", "log")
-
-    def __init__(self, status: int, body: dict, headers: dict[str, str] | None = None, log: dict | None = None):
-        self.status = status
-        self.body = body
-        self.headers = {} if headers is None else headers
-        self.log = {} if log is None else log
+    bucket: BucketConfig | None = None
+    expires_in: int | None = None
+    check: bool = False
 
 
-def error_outcome(error: XpresignError, log: dict | None = None) -> Outcome:
-    body: dict = {"error": error.to_dict()}
-    headers = {}
-    if error.retry_after is not None:
-        headers["Retry-After"] = str(error.retry_after)
-        body["error"]["retry_after"] = error.retry_after
-    return Outcome(error.status, body, headers, {**(log or {}), "outcome": error.code})
+class GetRequest(NamedTuple):
+    """A download and whether to check the object exists."""
+
+    download: Download
+    check: bool
 
 
 def parse_json(data: bytes | None) -> object:
@@ -79,143 +65,101 @@ def parse_json(data: bytes | None) -> object:
         raise MalformedJson("request body is not UTF-8") from None
     try:
         return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedJson(f"request body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedJson("request body is nested too deeply") from None
+    except ValueError as exc:
+        raise MalformedJson(f"request body is not valid JSON ({str(exc)[:100]})") from None
 
 
-def check_object(url: str, timeout: float = CHECK_TIMEOUT_SECONDS) -> None:
-    """HEAD a presigned URL: return if the object is there and readable."""
-    request = urllib.request.Request(url, method="HEAD")
+def flag(value: object, name: str) -> bool:
+    """A JSON boolean field (a query string's words are read in xpresign.events)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310 - our own https URL
-            return
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code == 404:
-            raise NoSuchKey("no such object (checked with the bucket owner's role)") from None
-        if exc.code == 403:
-            raise AccessDenied("the bucket owner's role may not read this object (or it does not exist)") from None
-        raise UpstreamError(f"S3 answered the existence check with HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise UpstreamError(f"S3 did not answer the existence check ({getattr(exc, 'reason', exc)})") from None
+        return boolean(value, text=False)
+    except Invalid as exc:
+        raise InvalidParameter(f"{name} {exc}") from None
 
 
 class Api:
-    def __init__(self, presigner: Presigner, *, checker: Callable[[str], None] = check_object):
+    def __init__(self, presigner: Presigner, *, checker: Checker = check_object):
         self.presigner = presigner
-        self._check = checker
+        self.check_object = checker
         self._pool = None  # created on the first batch that checks
 
     @property
     def max_batch(self) -> int:
         return self.presigner.config.max_batch
 
-    def handle(self, request: object) -> Outcome:
+    def handle(self, request: object, *, budget: Budget = DIRECT, deadline: Deadline = NO_DEADLINE) -> Outcome:
         """Answer one parsed request (a JSON value). Never raises for the
         caller's input: every problem becomes an error outcome."""
         try:
-            if not isinstance(request, Mapping):
+            if not isinstance(request, dict) and not isinstance(request, Mapping):
                 raise InvalidRequest('request must be a JSON object such as {"key": "path/to/object"}')
             if "items" in request:
-                return self._batch(request)
-            result = self._item(request, {})
-            return Outcome(200, result.to_dict(), log=_result_log(result))
+                from .batch import run_batch  # noqa: PLC0415 - a module of its own, loaded once
+
+                return run_batch(self, request, budget, deadline, as_text=budget.escaped)
+            result = self.get(self.parse_get(request, Defaults()), deadline)
+            return Outcome(200, result.to_dict(), log=result_log(result))
         except XpresignError as error:
-            return error_outcome(error, _request_log(request))
+            return error_outcome(error, request_log(request))
 
-    # --- one item ------------------------------------------------------------------
+    # --- one download ------------------------------------------------------------
 
-    def _item(self, item: Mapping, defaults: Mapping) -> PresignedUrl:
-        unknown = set(item) - ITEM_FIELDS
-        if unknown:
-            raise InvalidRequest(
-                f"unknown field {sorted(map(str, unknown))[0]!r}; fields are {', '.join(sorted(ITEM_FIELDS - {'object_key'}))}"
-            )
+    def parse_get(self, item: Mapping, defaults: Defaults) -> GetRequest:
+        """Check every field of a download request; nothing is signed yet."""
+        field = unknown_field(item, GET_FIELDS)
+        if field is not None:
+            raise InvalidRequest(f"unknown field {excerpt(field)}; fields are {known_list(GET_FIELDS)}")
         if "key" in item and "object_key" in item:
             raise InvalidRequest("give key or object_key, not both")
-        fields = {**defaults, **item}
-        check = fields.get("check", False)
-        if not isinstance(check, bool):
-            raise InvalidParameter("check must be true or false")
-        key = fields.get("key", fields.get("object_key"))
-        result = self.presigner.presign(
-            key,
-            bucket=fields.get("bucket"),
-            expires_in=fields.get("expires_in"),
-            filename=fields.get("filename"),
-            content_type=fields.get("response_content_type"),
-            version_id=fields.get("version_id"),
-        )
-        if check:
-            self._check_exists(fields, result)
-        return result
-
-    def _check_exists(self, fields: Mapping, result: PresignedUrl) -> None:
-        head = self.presigner.presign(
-            result.key,
-            bucket=result.bucket,
-            expires_in=CHECK_URL_SECONDS,
-            version_id=fields.get("version_id"),
-            method="HEAD",
-        )
-        self._check(head.url)
-
-    # --- batches -------------------------------------------------------------------
-
-    def _batch(self, request: Mapping) -> Outcome:
-        unknown = set(request) - BATCH_FIELDS
-        if unknown:
-            raise InvalidRequest(
-                f"unknown field {sorted(map(str, unknown))[0]!r} in a batch; fields are {', '.join(sorted(BATCH_FIELDS))}"
-            )
-        items = request["items"]
-        if not isinstance(items, list) or not items:
-            raise InvalidRequest("items must be a non-empty list of requests (objects, or key strings)")
-        if len(items) > self.max_batch:
-            raise BatchTooLarge(f"a batch may hold at most {self.max_batch} items, this one holds {len(items)}")
-        defaults = {name: request[name] for name in INHERITED_FIELDS if name in request}
-        # STS throttled or down for a bucket's role: the batch's other items for
-        # that bucket fail the same way at once instead of asking STS again.
-        unavailable: dict[object, XpresignError] = {}
-
-        def one(item: object) -> tuple[dict, XpresignError | None]:
-            bucket: object = None
-            try:
-                if isinstance(item, str):
-                    item = {"key": item}
-                if not isinstance(item, Mapping):
-                    raise InvalidRequest("each item must be an object or a key string")
-                bucket = item.get("bucket", defaults.get("bucket"))
-                held = unavailable.get(bucket) if isinstance(bucket, (str, type(None))) else None
-                if held is not None:
-                    raise held
-                return self._item(item, defaults).to_dict(), None
-            except XpresignError as error:
-                if error.status in (429, 503) and isinstance(bucket, (str, type(None))):
-                    unavailable.setdefault(bucket, error)
-                entry: dict = {"error": error.to_dict()}
-                key = item.get("key", item.get("object_key")) if isinstance(item, Mapping) else None
-                if isinstance(key, str):
-                    entry = {"key": key, **entry}
-                return entry, error
-
-        if defaults.get("check") is True or any(isinstance(i, Mapping) and i.get("check") is True for i in items):
-            answers = list(self._executor().map(one, items))
+        method = item.get("method", "GET")
+        if method != "GET":
+            raise InvalidParameter(f"method must be GET here, got {excerpt(method)}")
+        presigner = self.presigner
+        name = item.get("bucket")
+        bucket = defaults.bucket if name in (None, "") and defaults.bucket else presigner.config.bucket(name)
+        expires_in = item.get("expires_in")
+        if expires_in is not None:
+            requested = presigner.requested_expiry(bucket, expires_in)
         else:
-            answers = [one(item) for item in items]
-        results = [result for result, _ in answers]
-        failures = [error for _, error in answers if error is not None]
-        # When every item failed on the same unavailable dependency, say so as a
-        # whole, with Retry-After: there is nothing partial to return.
-        if failures and len(failures) == len(results):
-            first = failures[0]
-            if first.status in (429, 503) and all(f.code == first.code for f in failures):
-                return error_outcome(first, {"items": len(results)})
-        return Outcome(200, {"results": results}, log=_batch_log(results, len(failures)))
+            requested = defaults.expires_in or bucket.default_expires
+        download = presigner.download(
+            item.get("key", item.get("object_key")),
+            bucket=bucket,
+            requested=requested,
+            filename=item.get("filename"),
+            content_type=item.get("response_content_type"),
+            version_id=item.get("version_id"),
+        )
+        return GetRequest(download, flag(item["check"], "check") if "check" in item else defaults.check)
 
-    def _executor(self):
+    def get(self, request: GetRequest, deadline: Deadline) -> PresignedUrl:
+        download = request.download
+        grant = self.presigner.grant(download.bucket, download.requested, deadline)
+        url = self.presigner.sign(download, grant)
+        if request.check:
+            self.check(download, grant, deadline)
+        return PresignedUrl(url, download.bucket.alias, download.key, grant.expires_at, grant.expires_in, grant.capped_by)
+
+    def check(self, download: Download, grant: Grant, deadline: Deadline) -> None:
+        """HEAD the object with the grant's credentials: NoSuchKey, AccessDenied..."""
+        head = presign_s3_url(
+            grant.endpoint,
+            download.key,
+            grant.credentials,
+            expires_in=min(CHECK_URL_SECONDS, grant.expires_in),
+            now=grant.now,
+            method="HEAD",
+            version_id=download.version_id,
+        )
+        self.check_object(head, deadline)
+
+    def executor(self):
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only for checked batches
+
+            from .batch import CHECK_WORKERS  # noqa: PLC0415
 
             self._pool = ThreadPoolExecutor(max_workers=CHECK_WORKERS, thread_name_prefix="xpresign-check")
         return self._pool
@@ -224,7 +168,7 @@ class Api:
 # --- log lines: bucket, key, counts and expiry; never the URL ------------------------
 
 
-def _result_log(result: PresignedUrl) -> dict:
+def result_log(result: PresignedUrl) -> dict:
     return {
         "bucket": result.bucket,
         "key": result.key,
@@ -235,7 +179,7 @@ def _result_log(result: PresignedUrl) -> dict:
     }
 
 
-def _request_log(request: object) -> dict:
+def request_log(request: object) -> dict:
     if not isinstance(request, Mapping):
         return {}
     log = {}
@@ -247,17 +191,3 @@ def _request_log(request: object) -> dict:
     items = request.get("items")
     log["items"] = len(items) if isinstance(items, list) else 1
     return log
-
-
-def _batch_log(results: list[dict], failed: int) -> dict:
-    ok = [r for r in results if "url" in r]
-    buckets = sorted({r["bucket"] for r in ok})
-    capped = sorted({r["capped_by"] for r in ok if r["capped_by"]})
-    return {
-        "bucket": buckets[0] if len(buckets) == 1 else buckets,
-        "items": len(results),
-        "failed": failed,
-        "expires_in": min((r["expires_in"] for r in ok), default=None),
-        "capped_by": capped[0] if len(capped) == 1 else (capped or None),
-        "outcome": "ok" if not failed else "partial",
-    }

@@ -1,14 +1,16 @@
-"""Credentials, where they come from, and the AssumeRole broker that caches them.
+"""The credential broker: cached sessions, refreshed early, one STS call at a time.
 
-Modelled on botocore's ``credentials.py``: a frozen value for signing, refresh
-windows as named constants, an injectable clock, and a lock taken only when a
-refresh is due. Standard library only: this runs on every Lambda request.
+Modelled on botocore's ``credentials.py``: a frozen value for signing
+(:class:`~xpresign.values.Credentials`), refresh windows as named constants,
+an injectable clock, and a lock taken only when a refresh is due. Standard
+library only: this runs on every Lambda request.
 
-Refresh policy for one cached role session (``RefreshingCredentials``):
+Refresh policy for one cached session (``RefreshingCredentials``):
 
 * more than ``ADVISORY_REFRESH_SECONDS`` left: serve from the cache, no lock;
-* inside the advisory window: serve the cached credentials and start one
-  refresh in the background; if it fails, keep serving (they are still good);
+* inside the advisory window: the request that wins a non-blocking lock
+  refreshes inline, as botocore does, while the others keep serving the
+  still-valid session; a failure is logged and the session keeps serving;
 * inside the mandatory window: block until a refresh succeeds, or fail;
 * a caller needing a longer life than is left (a long expiry near the end of a
   session) triggers a blocking refresh when a new session would add at least
@@ -16,159 +18,84 @@ Refresh policy for one cached role session (``RefreshingCredentials``):
 * after a failed refresh, refreshing first for a longer life pauses for
   ``REFRESH_FIRST_HOLD_DOWN_SECONDS``, serving the cached session.
 
-Whatever the number of threads, at most one AssumeRole per session is in
-flight (single flight), and threads that waited on a failed one share its error
-instead of calling STS again.
+Why inline and not on a background thread: Lambda freezes the environment as
+soon as the handler returns, so a background STS call can sit suspended,
+holding the lock, until some later invocation, which then waits on it and
+inherits its failure. A long-running server is never frozen, so it may inject
+a ``spawn`` function to refresh in the background instead.
+
+Whatever the number of threads, at most one refresh per session is in flight
+(single flight), and threads that waited on a failed one share its error
+instead of calling STS again. Every wait is bounded by the request's
+:class:`~xpresign.values.Deadline`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import NamedTuple, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-from .errors import NoCredentials, XpresignError
+from .errors import StsUnavailable, XpresignError
+from .values import EXPIRY_SAFETY_MARGIN_SECONDS, NO_DEADLINE, Credentials, Deadline, RoleSpec
+
+__all__ = [
+    "ADVISORY_REFRESH_SECONDS",
+    "EXPIRY_SAFETY_MARGIN_SECONDS",
+    "MANDATORY_REFRESH_SECONDS",
+    "CredentialBroker",
+    "CredentialSource",
+    "Credentials",
+    "EnvironmentCredentials",
+    "RefreshingCredentials",
+    "RoleSpec",
+    "StaticCredentials",
+]
 
 logger = logging.getLogger(__name__)
 
-#: Start refreshing in the background this long before expiry (botocore's value).
+#: Refresh early, inline, this long before expiry (botocore's value).
 ADVISORY_REFRESH_SECONDS = 15 * 60
 #: Refuse to sign with credentials this close to expiry; refresh first (botocore's value).
 MANDATORY_REFRESH_SECONDS = 10 * 60
-#: A URL's stated expiry ends at least this long before its credentials do,
-#: to absorb clock skew between this host, STS and S3.
-EXPIRY_SAFETY_MARGIN_SECONDS = 60
 #: A refresh made only to give a longer expiry must gain at least this much;
-#: bounds such refreshes to one per this interval per role session.
+#: bounds such refreshes to one per this interval per session.
 MIN_REFRESH_GAIN_SECONDS = 5 * 60
 #: After a failed refresh, refreshing first for a longer expiry pauses this
 #: long (the cached session serves, capped), so an STS outage does not make
 #: every request wait on STS. Refreshes that must happen (no session yet, or
-#: the mandatory window) and background ones are never held back.
+#: the mandatory window) and early ones are never held back.
 REFRESH_FIRST_HOLD_DOWN_SECONDS = 30
+#: Retry-After when a request runs out of time waiting for another's refresh.
+WAIT_RETRY_AFTER_SECONDS = 1
 
 Clock = Callable[[], float]
-
-
-class Credentials(NamedTuple):
-    """A frozen set of AWS credentials. ``expires_at`` is epoch seconds, or None
-    when unknown (long-term keys, or a session whose end nobody told us).
-
-    The frozen value types on the Lambda path are NamedTuples, not dataclasses:
-    measured, a dozen frozen dataclasses cost ~30 ms of CPU at import (their
-    code is generated and compiled at class creation), NamedTuples ~2 ms.
-    """
-
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None = None
-    expires_at: float | None = None
-
-    def __repr__(self) -> str:  # never the secret or the token
-        return f"Credentials(access_key_id={self.access_key_id!r}, expires_at={self.expires_at!r})"
-
-    def seconds_left(self, now: float) -> float | None:
-        return None if self.expires_at is None else self.expires_at - now
+Fetch = Callable[[Deadline], Credentials]
+Spawn = Callable[[Callable[[], None]], None]
 
 
 class CredentialSource(Protocol):
-    def load(self) -> Credentials: ...
+    """Where source credentials come from. ``refreshes`` is true when the
+    credentials it loads expire and are fetched again over the network (the
+    broker then caches them as a session)."""
+
+    refreshes: bool
+
+    def load(self, deadline: Deadline = NO_DEADLINE) -> Credentials: ...
 
 
 class StaticCredentials:
     """Credentials given once (tests, or keys the caller already holds)."""
 
+    refreshes = False
+
     def __init__(self, credentials: Credentials):
         self.credentials = credentials
 
-    def load(self) -> Credentials:
+    def load(self, deadline: Deadline = NO_DEADLINE) -> Credentials:
         return self.credentials
-
-
-class EnvironmentCredentials:
-    """``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``:
-    what Lambda gives a function for its execution role. Read on every load so a
-    rotated value is picked up. ``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601), when
-    present, gives the expiry."""
-
-    def __init__(self, environ: Mapping[str, str] | None = None):
-        self._environ = os.environ if environ is None else environ
-
-    def load(self) -> Credentials:
-        env = self._environ
-        akid, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
-        if not akid or not secret:
-            raise NoCredentials(
-                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                "(Lambda sets them for the execution role)"
-            )
-        expiration = env.get("AWS_CREDENTIAL_EXPIRATION")
-        return Credentials(
-            akid,
-            secret,
-            env.get("AWS_SESSION_TOKEN") or None,
-            parse_timestamp(expiration) if expiration else None,
-        )
-
-
-class BotocoreCredentials:
-    """botocore's full chain (profiles, SSO, containers, IMDS) for the CLI and
-    containers. botocore is imported on first use, never on the Lambda path."""
-
-    def __init__(self, profile: str | None = None):
-        self._profile = profile
-        self._resolved = None
-
-    def load(self) -> Credentials:
-        if self._resolved is None:
-            import botocore.exceptions  # noqa: PLC0415 - lazy on purpose
-            import botocore.session  # noqa: PLC0415
-
-            try:
-                self._resolved = botocore.session.Session(profile=self._profile).get_credentials()
-            except botocore.exceptions.BotoCoreError as exc:  # unknown profile, broken SSO cache...
-                raise NoCredentials(f"botocore could not load credentials: {exc}") from None
-            if self._resolved is None:
-                raise NoCredentials(
-                    "botocore found no credentials (profile "
-                    f"{self._profile or 'default'}): run 'aws configure' or 'aws sso login'"
-                )
-        try:
-            frozen = self._resolved.get_frozen_credentials()
-        except Exception as exc:  # a refresh failed: expired SSO token, unreachable IMDS...
-            raise NoCredentials(f"botocore could not refresh credentials: {exc}") from None
-        # botocore keeps the expiry of refreshable credentials only privately.
-        expiry = getattr(self._resolved, "_expiry_time", None)
-        return Credentials(
-            frozen.access_key,
-            frozen.secret_key,
-            frozen.token,
-            expiry.timestamp() if expiry is not None else None,
-        )
-
-
-def parse_timestamp(value: str) -> float:
-    """ISO 8601 as STS writes it (``2026-11-30T03:00:00Z``) → epoch seconds."""
-    from datetime import datetime  # noqa: PLC0415 - cheap, and only when refreshing
-
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-
-
-class RoleSpec(NamedTuple):
-    """What to ask STS for. Also the cache key: one session per distinct spec."""
-
-    role_arn: str
-    session_name: str = "xpresign"
-    duration_seconds: int = 3600
-    external_id: str | None = None
-    source_identity: str | None = None
-    tags: tuple[tuple[str, str], ...] = ()
-
-
-Spawn = Callable[[Callable[[], None]], None]
 
 
 def spawn_daemon_thread(target: Callable[[], None]) -> None:
@@ -178,21 +105,23 @@ def spawn_daemon_thread(target: Callable[[], None]) -> None:
 class _Failure:
     """The last failed refresh, shared with threads that waited for it."""
 
-    __slots__ = ("error", "at")
+    __slots__ = ("at", "error")
 
     def __init__(self, error: XpresignError, at: float):
         self.error, self.at = error, at
 
 
 class RefreshingCredentials:
-    """One cached session, refreshed early by ``fetch`` (an AssumeRole)."""
+    """One cached session, refreshed early by ``fetch`` (an AssumeRole, or a
+    credential endpoint). ``spawn`` None refreshes inline (Lambda); a server
+    may pass :func:`spawn_daemon_thread` to refresh in the background."""
 
     def __init__(
         self,
-        fetch: Callable[[], Credentials],
+        fetch: Fetch,
         *,
         clock: Clock = time.time,
-        spawn: Spawn = spawn_daemon_thread,
+        spawn: Spawn | None = None,
         advisory_seconds: float = ADVISORY_REFRESH_SECONDS,
         mandatory_seconds: float = MANDATORY_REFRESH_SECONDS,
     ):
@@ -206,20 +135,20 @@ class RefreshingCredentials:
         self._lifetime: float | None = None  # how long the last session lasted when new
         self._failure: _Failure | None = None
 
-    def get(self, min_seconds_left: float = 0) -> Credentials:
+    def get(self, min_seconds_left: float = 0, deadline: Deadline = NO_DEADLINE) -> Credentials:
         """Credentials with, when a refresh can give it, ``min_seconds_left``
         of life left (the caller includes any safety margin)."""
         current = self._current
         now = self._clock()
         if current is None:
-            return self._refresh_blocking(None, now)
+            return self._refresh_blocking(None, now, deadline)
         left = current.seconds_left(now)
         if left is None:
             return current
         if left > self._advisory and left >= min_seconds_left:
             return current  # the fast path: no lock
         if left <= self._mandatory:
-            return self._refresh_blocking(current, now)
+            return self._refresh_blocking(current, now, deadline)
         failure = self._failure
         if (
             left < min_seconds_left
@@ -231,35 +160,62 @@ class RefreshingCredentials:
             # The caller needs more life than is left and a new session gives
             # it: refresh first rather than cap the caller's expiry.
             try:
-                return self._refresh_blocking(current, now)
+                return self._refresh_blocking(current, now, deadline)
             except XpresignError as exc:
                 logger.warning("refresh for a longer expiry failed (%s); serving the cached session", exc.code)
                 return self._current or current
         if left <= self._advisory:
-            self._refresh_in_background(current)
+            return self._refresh_early(current, deadline)
         return current
 
-    def _refresh_blocking(self, seen: Credentials | None, arrived: float) -> Credentials:
+    def forget(self) -> None:
+        """Drop the cached session (a SnapStart restore must not reuse it)."""
         with self._lock:
-            if self._current is not seen:
-                return self._current  # another thread refreshed while we waited
+            self._current = self._lifetime = self._failure = None
+
+    def _refresh_blocking(self, seen: Credentials | None, arrived: float, deadline: Deadline) -> Credentials:
+        wait = deadline.remaining()
+        acquired = self._lock.acquire() if wait == float("inf") else self._lock.acquire(timeout=max(wait, 0))
+        if not acquired:
+            raise StsUnavailable("timed out waiting for credentials", retry_after=WAIT_RETRY_AFTER_SECONDS)
+        try:
+            current = self._current
+            if current is not seen and current is not None:
+                return current  # another thread refreshed while we waited
             failure = self._failure
             if failure is not None and failure.at >= arrived:
                 raise failure.error  # it failed while we waited: don't call STS again
-            return self._do_refresh()
+            return self._do_refresh(deadline)
+        finally:
+            self._lock.release()
 
-    def _refresh_in_background(self, seen: Credentials) -> None:
+    def _refresh_early(self, seen: Credentials, deadline: Deadline) -> Credentials:
+        """Advisory window: whoever wins the lock refreshes; the rest serve ``seen``."""
         if not self._lock.acquire(blocking=False):
-            return  # a refresh is already in flight
+            return seen  # a refresh is already in flight
+        if self._spawn is not None:
+            self._start_background(seen)
+            return seen
+        try:
+            if self._current is seen:
+                self._do_refresh(deadline)
+        except XpresignError as exc:
+            logger.warning("early refresh failed (%s); serving the cached session", exc.code)
+        finally:
+            self._lock.release()
+        return self._current or seen
+
+    def _start_background(self, seen: Credentials) -> None:
+        """Refresh on another thread; the lock, already held, passes to it."""
 
         def run() -> None:
             try:
                 if self._current is seen:
-                    self._do_refresh()
+                    self._do_refresh(NO_DEADLINE)
             except XpresignError as exc:
-                logger.warning("advisory refresh failed (%s); serving the cached session", exc.code)
+                logger.warning("background refresh failed (%s); serving the cached session", exc.code)
             except Exception:
-                logger.exception("advisory refresh failed; serving the cached session")
+                logger.exception("background refresh failed; serving the cached session")
             finally:
                 self._lock.release()
 
@@ -269,51 +225,75 @@ class RefreshingCredentials:
             self._lock.release()
             raise
 
-    def _do_refresh(self) -> Credentials:
+    def _do_refresh(self, deadline: Deadline) -> Credentials:
         """Call ``fetch``. The caller holds the lock."""
         started = self._clock()
         try:
-            fresh = self._fetch()
+            fresh = self._fetch(deadline)
         except XpresignError as exc:
             self._failure = _Failure(exc, self._clock())
             raise
         self._failure = None
-        left = fresh.seconds_left(started)
-        self._lifetime = left
+        self._lifetime = fresh.seconds_left(started)
         self._current = fresh
         return fresh
+
+
+AssumeRole = Callable[[RoleSpec, Credentials, Deadline], Credentials]
 
 
 class CredentialBroker:
     """Credentials for signing: the source's own, or a cached AssumeRole session.
 
-    ``assume_role(role, source_credentials)`` performs the STS call (see
-    :class:`xpresign.sts.StsClient`). Sessions are cached per :class:`RoleSpec`
-    for the life of the process, i.e. across Lambda invocations.
+    ``assume_role(role, source_credentials, deadline)`` performs the STS call
+    (see :class:`xpresign.sts.StsClient`). Sessions are cached per
+    :class:`RoleSpec` for the life of the process, i.e. across Lambda
+    invocations. A source whose credentials expire (a container endpoint,
+    IMDS, web identity) is cached and refreshed by the same rules.
     """
 
     def __init__(
         self,
         source: CredentialSource,
-        assume_role: Callable[[RoleSpec, Credentials], Credentials] | None = None,
+        assume_role: AssumeRole | None = None,
         *,
         clock: Clock = time.time,
-        spawn: Spawn = spawn_daemon_thread,
+        spawn: Spawn | None = None,
     ):
         self.source = source
         self._assume_role = assume_role
         self._clock = clock
         self._spawn = spawn
+        self._source_session = (
+            RefreshingCredentials(source.load, clock=clock, spawn=spawn) if getattr(source, "refreshes", False) else None
+        )
         self._sessions: dict[RoleSpec, RefreshingCredentials] = {}
         self._sessions_lock = threading.Lock()
 
-    def credentials(self, role: RoleSpec | None, min_seconds_left: float = 0) -> Credentials:
+    def credentials(
+        self, role: RoleSpec | None, min_seconds_left: float = 0, deadline: Deadline = NO_DEADLINE
+    ) -> Credentials:
         if role is None:
-            return self.source.load()
+            return self.source_credentials(min_seconds_left, deadline)
         session = self._sessions.get(role)
         if session is None:
             session = self._session(role)
-        return session.get(min_seconds_left)
+        return session.get(min_seconds_left, deadline)
+
+    def source_credentials(self, min_seconds_left: float = 0, deadline: Deadline = NO_DEADLINE) -> Credentials:
+        if self._source_session is not None:
+            return self._source_session.get(min_seconds_left, deadline)
+        return self.source.load(deadline)
+
+    def forget(self) -> None:
+        """Drop every cached session (a SnapStart restore runs this)."""
+        with self._sessions_lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for session in sessions:
+            session.forget()
+        if self._source_session is not None:
+            self._source_session.forget()
 
     def _session(self, role: RoleSpec) -> RefreshingCredentials:
         if self._assume_role is None:
@@ -322,9 +302,20 @@ class CredentialBroker:
             session = self._sessions.get(role)
             if session is None:
                 assume = self._assume_role
-                source = self.source
-                session = RefreshingCredentials(
-                    lambda: assume(role, source.load()), clock=self._clock, spawn=self._spawn
-                )
+
+                def fetch(deadline: Deadline) -> Credentials:
+                    # The source's own early refresh applies to what signs the AssumeRole.
+                    return assume(role, self.source_credentials(deadline=deadline), deadline)
+
+                session = RefreshingCredentials(fetch, clock=self._clock, spawn=self._spawn)
                 self._sessions[role] = session
             return session
+
+
+def __getattr__(name: str):
+    # Credential sources moved to xpresign.sources; keep the old import path.
+    if name in ("EnvironmentCredentials", "BotocoreCredentials", "parse_timestamp"):
+        from . import sources  # noqa: PLC0415
+
+        return getattr(sources, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,27 +19,24 @@ works, not that it is secure; the SeaweedFS suite checks signatures.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
 import textwrap
-import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
-from types import SimpleNamespace
 from typing import TextIO
 
-from .credentials import EXPIRY_SAFETY_MARGIN_SECONDS
 from . import emulator
+from .demo_events import FUNCTION_NAME, function_url_event, lambda_context
 from .emulator import ACCOUNT_A, ACCOUNT_B, MotoServer, TwoAccounts, create_two_accounts
 from .errors import XpresignError
 from .lambda_handler import App, build_app
+from .values import EXPIRY_SAFETY_MARGIN_SECONDS
 
 #: The expiry asked for the single key: within every limit, so not capped.
 SINGLE_EXPIRES = 900
@@ -48,10 +45,6 @@ SINGLE_EXPIRES = 900
 BATCH_EXPIRES = 7200
 REFUSED_KEY = "private/budget.xlsx"
 DOWNLOAD_TIMEOUT_SECONDS = 10
-FUNCTION_NAME = "xpresign-presigner"
-FUNCTION_URL_ID = "demo4xpresign7url5id3abcdefgh"
-#: Who calls the Function URL (IAM auth): an application in account B.
-CALLER_ARN = f"arn:aws:iam::{ACCOUNT_B}:user/catalogue-app"
 #: Environment variables that must not reach the log: credentials.
 SECRET_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 ELLIPSIS = "?…"
@@ -80,72 +73,6 @@ class Download:
     capped_by: str | None
     ok: bool
     problem: str = ""
-
-
-# --- events as Lambda delivers them ---------------------------------------------------------
-
-
-def function_url_event(
-    method: str, *, body: object = None, query: Mapping[str, str] | None = None, request_id: str
-) -> dict:
-    """A Function URL event (payload format 2.0) with IAM auth, as Lambda sends it."""
-    domain = f"{FUNCTION_URL_ID}.lambda-url.us-east-1.on.aws"
-    now = time.time()
-    query = dict(query or {})
-    event = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/",
-        "rawQueryString": urllib.parse.urlencode(query),
-        "headers": {
-            "host": domain,
-            "content-type": "application/json",
-            "user-agent": "catalogue-app/1.0",
-            "x-amz-date": time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)),
-            "x-forwarded-proto": "https",
-        },
-        "requestContext": {
-            "accountId": ACCOUNT_B,
-            "apiId": FUNCTION_URL_ID,
-            "authorizer": {
-                "iam": {
-                    "accessKey": "AKIADEMOCALLER000001",
-                    "accountId": ACCOUNT_B,
-                    "callerId": "AIDADEMOCALLER000001",
-                    "cognitoIdentity": None,
-                    "principalOrgId": None,
-                    "userArn": CALLER_ARN,
-                    "userId": "AIDADEMOCALLER000001",
-                }
-            },
-            "domainName": domain,
-            "domainPrefix": FUNCTION_URL_ID,
-            "http": {
-                "method": method,
-                "path": "/",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "catalogue-app/1.0",
-            },
-            "requestId": request_id,
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if body is not None:
-        # Function URLs base64-encode bodies they do not recognise as text.
-        event["body"] = base64.b64encode(json.dumps(body).encode()).decode("ascii")
-        event["isBase64Encoded"] = True
-    return event
-
-
-def lambda_context(request_id: str) -> SimpleNamespace:
-    return SimpleNamespace(aws_request_id=request_id, function_name=FUNCTION_NAME)
 
 
 # --- helpers ----------------------------------------------------------------------------------

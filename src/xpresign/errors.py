@@ -20,7 +20,9 @@ class XpresignError(Exception):
         self.retry_after = retry_after
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message}
+        if self.retry_after is None:
+            return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.message, "retry_after": self.retry_after}
 
 
 # --- configuration (start-up) -------------------------------------------------
@@ -100,6 +102,62 @@ class PayloadTooLarge(XpresignError):
     code = "PayloadTooLarge"
 
 
+class ResponseTooLarge(XpresignError):
+    """The answer would exceed what the front door can deliver (6 MB for
+    Lambda, 1 MB through ALB)."""
+
+    status = 413
+    code = "ResponseTooLarge"
+
+
+class NotFound(XpresignError):
+    """No such path (``xpresign serve``)."""
+
+    status = 404
+    code = "NotFound"
+
+
+class Unauthorized(XpresignError):
+    """No valid bearer token or JWT (``xpresign serve``)."""
+
+    status = 401
+    code = "Unauthorized"
+
+
+class Forbidden(XpresignError):
+    """Authenticated, but not allowed this route (a browser's JWT on the JSON API)."""
+
+    status = 403
+    code = "Forbidden"
+
+
+# --- uploads -------------------------------------------------------------------
+
+
+class UploadTooLarge(XpresignError):
+    """The upload is larger than the bucket's ``max_upload_size``."""
+
+    status = 413
+    code = "UploadTooLarge"
+
+
+class NoSuchUpload(XpresignError):
+    status = 404
+    code = "NoSuchUpload"
+
+
+class InvalidPart(InvalidRequest):
+    code = "InvalidPart"
+
+
+class InvalidPartOrder(InvalidRequest):
+    code = "InvalidPartOrder"
+
+
+class EntityTooSmall(InvalidRequest):
+    code = "EntityTooSmall"
+
+
 # --- the object, checked with the assumed credentials --------------------------
 
 
@@ -136,12 +194,16 @@ class StsThrottled(XpresignError):
     code = "Throttled"
 
 
-class StsUnavailable(XpresignError):
-    """STS failed (5xx, timeout, network) after the retries, and no cached
-    credentials are usable."""
+class ServiceUnavailable(XpresignError):
+    """A dependency did not answer in time; trying again later may work."""
 
     status = 503
     code = "ServiceUnavailable"
+
+
+class StsUnavailable(ServiceUnavailable):
+    """STS failed (5xx, timeout, network) after the retries, and no cached
+    credentials are usable."""
 
 
 class UpstreamError(XpresignError):

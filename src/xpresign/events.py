@@ -7,6 +7,10 @@ HTTP API (v2) event: the same payload format, told apart by its domain name.
 
 Nothing here trusts the event's shape: a field of the wrong type reads as
 absent, so malformed events end as a clean 400, never an exception.
+
+A GET's query string becomes a request object here too (:func:`query_request`),
+by the field list of :mod:`xpresign.fields`; ``xpresign serve`` presents its
+requests through the same interface (method, path, headers, query, body).
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import binascii
 from collections.abc import Mapping
 from http import HTTPStatus
 
-from .errors import InvalidRequest, PayloadTooLarge
+from .checks import Invalid, boolean, excerpt
+from .errors import InvalidParameter, InvalidRequest, PayloadTooLarge
+from .expiry import validate_expires_in
+from .fields import QUERY_FIELDS
 
 #: Largest request body read, in bytes. A full batch at the default limit
 #: (1,000 items with typical keys) is ~150 kB; Lambda itself stops at 6 MB.
@@ -44,6 +51,10 @@ class HttpEvent:
         return (_str(self.raw.get("httpMethod")) or "").upper()
 
     @property
+    def path(self) -> str:
+        return _str(self.raw.get("path")) or "/"
+
+    @property
     def headers(self) -> dict[str, str]:
         """Header names lower-cased; non-string values dropped."""
         return {k.lower(): v for k, v in _dict(self.raw.get("headers")).items() if isinstance(k, str) and isinstance(v, str)}
@@ -68,7 +79,7 @@ class HttpEvent:
         if body is None or body == "":
             return None
         if not isinstance(body, str):
-            raise InvalidRequest("event body must be a string")
+            raise InvalidRequest(f"event body must be a string, got {excerpt(body)}")
         if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:
             raise PayloadTooLarge(f"request body exceeds {MAX_BODY_BYTES} bytes")
         if self.raw.get("isBase64Encoded") is True:
@@ -109,6 +120,10 @@ class HttpApiEvent(HttpEvent):
     def method(self) -> str:
         http = _dict(_dict(self.raw.get("requestContext")).get("http"))
         return (_str(http.get("method")) or "").upper()
+
+    @property
+    def path(self) -> str:
+        return _str(self.raw.get("rawPath")) or "/"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -195,3 +210,22 @@ def parse_event(event: object) -> HttpEvent | None:
     if "httpMethod" in event and context:
         return RestApiEvent(event)
     return None
+
+
+def query_request(query: Mapping[str, str]) -> dict:
+    """A GET's query string as a request object (one key per GET)."""
+    request: dict = {}
+    for name, value in query.items():
+        kind = QUERY_FIELDS.get(name)
+        if kind is None:
+            raise InvalidRequest(f"unknown query parameter {excerpt(name)}; parameters are {', '.join(QUERY_FIELDS)}")
+        try:
+            if kind == "seconds":
+                request[name] = validate_expires_in(value, name, text=True)
+            elif kind == "flag":
+                request[name] = boolean(value)
+            else:
+                request[name] = value
+        except Invalid as exc:
+            raise InvalidParameter(f"{name} {exc}") from None
+    return request

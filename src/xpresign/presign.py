@@ -1,65 +1,77 @@
-"""Presigned S3 URLs: the fast signer, and the service layer that is honest about expiry.
+"""The fast signer: SigV4 query-string signing of S3 URLs.
 
-``presign_s3_url`` is the hot path: SigV4 query-string signing of one GET or
-HEAD, byte-identical to botocore's ``generate_presigned_url`` (proved by the
-property tests). Everything that does not change from one URL to the next (the
-derived key, the encoded credential and session token, the timestamp within a
-second) is cached, so a URL costs one SHA-256, one HMAC-SHA256 and a few string
-joins.
+``presign_s3_url`` is the hot path: one GET or HEAD URL, byte-identical to
+botocore's ``generate_presigned_url`` (proved by the property tests).
+Everything that does not change from one URL to the next (the derived key, the
+encoded credential and session token, the timestamp within a second) is
+cached, so a URL costs one SHA-256, one HMAC-SHA256 and a few string joins.
+``presign_s3_request`` signs the uploads' PUT and UploadPart URLs, whose
+constraints travel as signed headers.
 
-``Presigner`` adds the rules: configured buckets, allowed prefixes, credentials
-from the broker, and an expiry that never outlives the credentials.
+The service that decides what may be signed, and for how long, is
+:class:`xpresign.presigner.Presigner`. ``Presigner``, ``PresignedUrl``,
+``CappedBy`` and ``effective_expiry`` stay importable from here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from . import sigv4
-from .config import BucketConfig, Config
-from .credentials import EXPIRY_SAFETY_MARGIN_SECONDS, CredentialBroker, Credentials
-from .errors import InvalidExpiry, InvalidParameter, KeyNotAllowed, StsUnavailable
-from .s3 import BucketEndpoint, content_disposition, resolve_bucket_endpoint, validate_key
+from .errors import InvalidParameter
+from .expiry import CappedBy, effective_expiry, validate_expires_in
+from .s3 import BucketEndpoint
+from .values import Credentials
+
+__all__ = [
+    "CappedBy",
+    "PresignedUrl",
+    "Presigner",
+    "SigningScope",
+    "effective_expiry",
+    "presign_s3_request",
+    "presign_s3_url",
+    "signing_scope",
+]
 
 METHODS = ("GET", "HEAD")
 
 
-class CappedBy:
-    """Why a URL's expiry is shorter than asked (``None`` when it is not)."""
-
-    CREDENTIALS = "credentials"  # the signing session ends sooner
-    POLICY = "policy"  # the bucket's configured maximum
-    S3_LIMIT = "s3-limit"  # SigV4's seven-day maximum
-
-
-class _Scope(NamedTuple):
-    """What one (credentials, region, day) contributes to every URL."""
+class SigningScope(NamedTuple):
+    """What one (credentials, region, service, day) contributes to every signature."""
 
     scope: str  # 20260101/eu-west-1/s3/aws4_request
-    credential_query: str  # X-Amz-Credential value, percent-encoded
+    credential: str  # ACCESS_KEY_ID/scope, as X-Amz-Credential and in POST policies
+    credential_query: str  # the same, percent-encoded for a query string
     token_query: str  # "&X-Amz-Security-Token=..." or ""
     hmac: sigv4.PrecomputedHmac  # keyed with the derived signing key
 
 
-_SCOPES: dict[tuple, _Scope] = {}
+_SCOPES: dict[tuple, SigningScope] = {}
+#: A few credentials x regions x days; the cache is dropped whole when full
+#: rather than tracking recency, which would cost time on every URL.
 _SCOPES_SIZE = 64
 #: (second, X-Amz-Date) of the last URL: one tuple, so threads read a consistent pair.
 _last_amz_date: tuple[int, str] = (-1, "")
 
 
-def _scope(credentials: Credentials, region: str, date: str) -> _Scope:
-    cache_key = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token, region, date)
+def signing_scope(credentials: Credentials, region: str, date: str, service: str = "s3") -> SigningScope:
+    """The cached scope, keyed by the whole credentials: the date makes it
+    roll over at UTC midnight, the secret makes it change with a new session."""
+    cache_key = (credentials, region, date, service)
     found = _SCOPES.get(cache_key)
     if found is None:
-        scope = sigv4.credential_scope(date, region, "s3")
+        scope = sigv4.credential_scope(date, region, service)
         token = credentials.session_token
-        found = _Scope(
+        credential = f"{credentials.access_key_id}/{scope}"
+        found = SigningScope(
             scope=scope,
-            credential_query=sigv4.uri_encode(f"{credentials.access_key_id}/{scope}"),
+            credential=credential,
+            credential_query=sigv4.uri_encode(credential),
             token_query=f"&X-Amz-Security-Token={sigv4.uri_encode(token)}" if token else "",
-            hmac=sigv4.PrecomputedHmac(sigv4.signing_key(credentials.secret_access_key, date, region, "s3")),
+            hmac=sigv4.PrecomputedHmac(sigv4.signing_key(credentials.secret_access_key, date, region, service)),
         )
         if len(_SCOPES) >= _SCOPES_SIZE:
             _SCOPES.clear()
@@ -67,22 +79,21 @@ def _scope(credentials: Credentials, region: str, date: str) -> _Scope:
     return found
 
 
-def _amz_date(second: int) -> str:
+def clear_caches() -> None:
+    """Forget every cached scope (SnapStart restores run this)."""
+    global _last_amz_date
+    _SCOPES.clear()
+    _last_amz_date = (-1, "")
+
+
+def amz_date(second: int) -> str:
+    """``sigv4.amz_date``, cached for the last second asked."""
     global _last_amz_date
     last = _last_amz_date
     if last[0] == second:
         return last[1]
     value = sigv4.amz_date(second)
     _last_amz_date = (second, value)
-    return value
-
-
-def validate_expires_in(value: object, setting: str = "expires_in") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= sigv4.MAX_PRESIGN_EXPIRES:
-        raise InvalidExpiry(
-            f"{setting} must be a whole number of seconds from 1 to {sigv4.MAX_PRESIGN_EXPIRES} "
-            f"(SigV4's 7-day maximum), got {value!r}"
-        )
     return value
 
 
@@ -98,21 +109,29 @@ def presign_s3_url(
     response_content_type: str | None = None,
     version_id: str | None = None,
 ) -> str:
-    """A SigV4 presigned URL for one object, signed at ``now`` (epoch seconds).
-
-    The four SigV4 steps of :mod:`xpresign.sigv4`, specialised: the canonical
-    query is written already sorted (every parameter name is known), and the
-    signing key's HMAC state comes from the per-day cache.
-    """
+    """A SigV4 presigned URL for one object, signed at ``now`` (epoch seconds)."""
     validate_expires_in(expires_in)
     if method not in METHODS:
-        raise InvalidParameter(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    path = endpoint.object_path(key)
-    amz = _amz_date(int(now))
-    scope = _scope(credentials, endpoint.region, amz[:8])
+        raise InvalidParameter(f"method must be one of {', '.join(METHODS)}")
+    amz = amz_date(int(now))
+    return sign_query(
+        endpoint,
+        endpoint.object_path(key),
+        signing_scope(credentials, endpoint.region, amz[:8]),
+        amz,
+        expires_in,
+        operation_query(response_content_disposition, response_content_type, version_id),
+        method,
+    )
 
-    # Operation parameters: in the URL before the auth parameters, in the order
-    # botocore serialises them; in the canonical query after them (sorted).
+
+def operation_query(
+    response_content_disposition: str | None = None,
+    response_content_type: str | None = None,
+    version_id: str | None = None,
+) -> str:
+    """A GET's operation parameters, each as ``&name=value``, in the order
+    botocore serialises them (which is also their sorted order)."""
     operation = ""
     if response_content_disposition is not None:
         operation += f"&response-content-disposition={sigv4.uri_encode(response_content_disposition)}"
@@ -120,7 +139,23 @@ def presign_s3_url(
         operation += f"&response-content-type={sigv4.uri_encode(response_content_type)}"
     if version_id is not None:
         operation += f"&versionId={sigv4.uri_encode(version_id)}"
+    return operation
 
+
+def sign_query(
+    endpoint: BucketEndpoint,
+    path: str,
+    scope: SigningScope,
+    amz: str,
+    expires_in: int,
+    operation: str = "",
+    method: str = "GET",
+) -> str:
+    """The four SigV4 steps of :mod:`xpresign.sigv4`, specialised for a GET or
+    HEAD: the canonical query is written already sorted (every parameter name
+    is known: the auth parameters sort before the operation's), and the signing
+    key's HMAC state comes from the per-day cache. Inputs are trusted: a batch
+    checks them once and calls this per item."""
     auth = (
         f"X-Amz-Algorithm={sigv4.ALGORITHM}&X-Amz-Credential={scope.credential_query}"
         f"&X-Amz-Date={amz}&X-Amz-Expires={expires_in}"
@@ -133,6 +168,7 @@ def presign_s3_url(
         f"{sigv4.ALGORITHM}\n{amz}\n{scope.scope}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
     )
     signature = scope.hmac.hexdigest(string_to_sign.encode())
+    # In the URL, the operation parameters come first, as botocore writes them.
     query = f"{operation[1:]}&{auth}" if operation else auth
     return (
         f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}&X-Amz-SignedHeaders=host"
@@ -140,143 +176,53 @@ def presign_s3_url(
     )
 
 
-def effective_expiry(
-    requested: int, policy_max: int | None, credentials_left: float | None
-) -> tuple[int, str | None]:
-    """``min(requested, policy maximum, SigV4 maximum, credentials' life left)``
-    and which limit bound it (``None`` when the request stood)."""
-    seconds, capped_by = requested, None
-    if policy_max is not None and policy_max < seconds:
-        seconds, capped_by = policy_max, CappedBy.POLICY
-    if sigv4.MAX_PRESIGN_EXPIRES < seconds:
-        seconds, capped_by = sigv4.MAX_PRESIGN_EXPIRES, CappedBy.S3_LIMIT
-    if credentials_left is not None and credentials_left < seconds:
-        seconds, capped_by = int(credentials_left), CappedBy.CREDENTIALS
-    return seconds, capped_by
+def presign_s3_request(
+    endpoint: BucketEndpoint,
+    key: str,
+    credentials: Credentials,
+    *,
+    method: str,
+    expires_in: int,
+    now: float,
+    headers: Mapping[str, str] | None = None,
+    params: Sequence[tuple[str, str]] = (),
+) -> str:
+    """A presigned URL whose ``headers`` are signed: the client must send them
+    with exactly these values, or S3 refuses the request. ``params`` are
+    operation parameters (``partNumber``, ``uploadId``), in botocore's order.
+    The general SigV4 steps, for PUT and UploadPart URLs."""
+    validate_expires_in(expires_in)
+    path = endpoint.object_path(key)
+    amz = amz_date(int(now))
+    scope = signing_scope(credentials, endpoint.region, amz[:8])
+    to_sign = {"host": endpoint.host, **{name.lower(): value for name, value in (headers or {}).items()}}
+    canonical_headers, signed_headers = sigv4.canonical_headers(to_sign)
+    auth = [
+        ("X-Amz-Algorithm", sigv4.ALGORITHM),
+        ("X-Amz-Credential", scope.credential),
+        ("X-Amz-Date", amz),
+        ("X-Amz-Expires", str(expires_in)),
+        ("X-Amz-SignedHeaders", signed_headers),
+    ]
+    if credentials.session_token:
+        auth.append(("X-Amz-Security-Token", credentials.session_token))
+    request = sigv4.canonical_request(
+        method,
+        path,
+        sigv4.canonical_query_string([*params, *auth]),
+        canonical_headers,
+        signed_headers,
+        sigv4.UNSIGNED_PAYLOAD,
+    )
+    signature = scope.hmac.hexdigest(sigv4.string_to_sign(amz, scope.scope, request).encode())
+    query = "&".join(f"{sigv4.uri_encode(k)}={sigv4.uri_encode(v)}" for k, v in [*params, *auth])
+    return f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}&X-Amz-Signature={signature}"
 
 
-def _iso8601(epoch_seconds: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
+def __getattr__(name: str):
+    # The service layer, re-exported lazily: it imports this module.
+    if name in ("Presigner", "PresignedUrl"):
+        from . import presigner  # noqa: PLC0415
 
-
-class PresignedUrl(NamedTuple):
-    url: str
-    bucket: str
-    key: str
-    expires_at: str  # UTC, ISO 8601
-    expires_in: int
-    capped_by: str | None
-
-    def to_dict(self) -> dict:
-        return self._asdict()
-
-
-class Presigner:
-    """Configured buckets + credential broker → :class:`PresignedUrl`.
-
-    Never returns a URL whose stated expiry outlives the credentials that
-    signed it: the expiry is capped at the credentials' life left minus
-    ``EXPIRY_SAFETY_MARGIN_SECONDS``, and when that is shorter than asked and a
-    new session would be longer, the broker refreshes first.
-    """
-
-    def __init__(self, config: Config, broker: CredentialBroker, *, clock=time.time):
-        self.config = config
-        self.broker = broker
-        self._clock = clock
-        self._endpoints = {
-            alias: resolve_bucket_endpoint(
-                bucket.name,
-                bucket.region,
-                endpoint_url=config.endpoints.s3,
-                addressing_style=bucket.addressing_style,
-                use_global_endpoint=bucket.use_global_endpoint,
-            )
-            for alias, bucket in config.buckets.items()
-        }
-
-    @classmethod
-    def from_environ(cls, environ=None) -> Presigner:
-        """Configuration, source credentials and STS endpoint from the
-        environment (see docs/configuration.md), as the Lambda handler does."""
-        import os  # noqa: PLC0415
-
-        from .config import load_config  # noqa: PLC0415
-        from .credentials import EnvironmentCredentials  # noqa: PLC0415
-        from .sts import StsClient  # noqa: PLC0415
-
-        env = os.environ if environ is None else environ
-        config = load_config(env)
-        sts = StsClient(config.region, config.endpoints.sts)
-        return cls(config, CredentialBroker(EnvironmentCredentials(env), sts.assume_role))
-
-    def endpoint(self, bucket: BucketConfig) -> BucketEndpoint:
-        return self._endpoints[bucket.alias]
-
-    def check_allowed(self, bucket: BucketConfig, key: object) -> str:
-        """Validate ``key`` and refuse it, before anything is signed, when it is
-        outside the bucket's allowed prefixes."""
-        key = validate_key(key)
-        if not bucket.allows(key):
-            raise KeyNotAllowed(
-                f"key {key!r} is outside the prefixes this service may sign for in "
-                f"{bucket.alias!r}: {', '.join(bucket.allowed_prefixes)}"
-            )
-        return key
-
-    def credentials_for(self, bucket: BucketConfig, seconds: int) -> Credentials:
-        return self.broker.credentials(bucket.role, seconds + EXPIRY_SAFETY_MARGIN_SECONDS)
-
-    def presign(
-        self,
-        key: object,
-        *,
-        bucket: object = None,
-        expires_in: object = None,
-        filename: object = None,
-        content_type: object = None,
-        version_id: object = None,
-        method: str = "GET",
-    ) -> PresignedUrl:
-        config = self.config.bucket(bucket)
-        key = self.check_allowed(config, key)
-        requested = config.default_expires if expires_in is None else validate_expires_in(expires_in)
-        disposition = None if filename is None else content_disposition(filename)
-        _check_text(content_type, "response_content_type")
-        _check_text(version_id, "version_id")
-
-        wanted, capped_by = effective_expiry(requested, config.max_expires, None)
-        credentials = self.credentials_for(config, wanted)
-        now = int(self._clock())
-        left = credentials.seconds_left(now)
-        seconds, capped = effective_expiry(
-            wanted, None, None if left is None else left - EXPIRY_SAFETY_MARGIN_SECONDS
-        )
-        if seconds < 1:
-            # The broker never hands out credentials this close to expiry; if it
-            # ever did, refusing beats promising a URL that is already dead.
-            raise StsUnavailable("no credentials with time left to sign; try again", retry_after=1)
-        url = presign_s3_url(
-            self.endpoint(config),
-            key,
-            credentials,
-            expires_in=seconds,
-            now=now,
-            method=method,
-            response_content_disposition=disposition,
-            response_content_type=content_type,
-            version_id=version_id,
-        )
-        return PresignedUrl(url, config.alias, key, _iso8601(now + seconds), seconds, capped or capped_by)
-
-
-def _check_text(value: object, name: str) -> None:
-    """An optional field: absent, or non-empty printable text that UTF-8 can encode."""
-    if value is None:
-        return
-    if not isinstance(value, str) or not value or not value.isprintable():
-        raise InvalidParameter(f"{name} must be a non-empty string of printable characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidParameter(f"{name} is not valid Unicode (it holds a lone surrogate)") from None
+        return getattr(presigner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

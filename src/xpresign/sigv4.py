@@ -4,9 +4,10 @@
 
 1. canonical request  2. string to sign  3. signing key  4. signature
 
-The functions return new values and never modify their inputs. Two users sit on
-top of them: :mod:`xpresign.presign` (query-string signing of S3 URLs, the hot
-path) and :mod:`xpresign.sts` (header signing of the AssumeRole call).
+The functions return new values and never modify their inputs. Two kinds of user
+sit on top of them: :mod:`xpresign.presign` (query-string signing of S3 URLs,
+the hot path) and the header-signed calls of :mod:`xpresign.transport`'s
+clients (STS, S3's multipart and HEAD calls, SSM).
 
 Hand-written rather than botocore because botocore's ``generate_presigned_url``
 costs ~500 µs per URL (endpoint rules, serialisation, event hooks) against a
@@ -22,24 +23,18 @@ import time
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-from .credentials import Credentials
+from .values import MAX_PRESIGN_EXPIRES, Credentials
+
+__all__ = ["MAX_PRESIGN_EXPIRES"]  # re-exported: part of the signer's vocabulary
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-#: SigV4 refuses presigned URLs valid for longer than seven days.
-MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 #: RFC 3986 unreserved characters: never percent-encoded in SigV4.
 UNRESERVED = "-_.~"
 #: In a URI path, slashes separate segments and stay as they are.
 PATH_SAFE = UNRESERVED + "/"
 #: Headers botocore leaves unsigned because proxies may change them.
 UNSIGNED_HEADERS = frozenset({"expect", "transfer-encoding", "user-agent", "x-amzn-trace-id"})
-
-_SIGNING_KEY_CACHE: dict[tuple[str, str, str, str], bytes] = {}
-#: A few credentials x regions x days; the cache is dropped whole when full
-#: rather than tracking recency, which would cost time on every URL.
-_SIGNING_KEY_CACHE_SIZE = 64
-
 
 _ENCODE_TABLES: dict[str, dict[int, str]] = {}
 
@@ -121,20 +116,13 @@ def string_to_sign(amz_date_: str, scope: str, canonical_request_: str) -> str:
 
 
 def signing_key(secret_access_key: str, date: str, region: str, service: str) -> bytes:
-    """The derived key: four chained HMACs, cached per (secret, date, region, service).
-
-    The date in the cache key makes it roll over at UTC midnight; the secret
-    makes it change with the credentials.
-    """
-    cache_key = (secret_access_key, date, region, service)
-    key = _SIGNING_KEY_CACHE.get(cache_key)
-    if key is None:
-        key = hmac.digest(("AWS4" + secret_access_key).encode("utf-8"), date.encode("utf-8"), "sha256")
-        for part in (region, service, "aws4_request"):
-            key = hmac.digest(key, part.encode("utf-8"), "sha256")
-        if len(_SIGNING_KEY_CACHE) >= _SIGNING_KEY_CACHE_SIZE:
-            _SIGNING_KEY_CACHE.clear()
-        _SIGNING_KEY_CACHE[cache_key] = key
+    """The derived key: four chained HMACs. Not cached here: the presigner
+    caches it, with everything else that is fixed for a day, in one place
+    (:func:`xpresign.presign.signing_scope`); a header-signed call pays ~5 µs
+    beside its network round trip."""
+    key = hmac.digest(("AWS4" + secret_access_key).encode("utf-8"), date.encode("utf-8"), "sha256")
+    for part in (region, service, "aws4_request"):
+        key = hmac.digest(key, part.encode("utf-8"), "sha256")
     return key
 
 
@@ -190,12 +178,15 @@ def sign_headers(
     region: str,
     service: str,
     now: int,
+    sign_payload_header: bool = False,
 ) -> dict[str, str]:
     """Sign a request with the ``Authorization`` header; return the new headers.
 
     ``headers`` is left untouched. The result adds ``Host`` (when absent),
     ``X-Amz-Date``, ``X-Amz-Security-Token`` (for temporary credentials) and
     ``Authorization``: the same headers botocore's ``SigV4Auth`` produces.
+    ``sign_payload_header`` adds and signs ``X-Amz-Content-SHA256``, which S3
+    requires (botocore's ``S3SigV4Auth``); STS and SSM do without it.
     """
     signed = dict(headers)
     if not any(name.lower() == "host" for name in signed):
@@ -204,6 +195,9 @@ def sign_headers(
     signed["X-Amz-Date"] = amz
     if credentials.session_token:
         signed["X-Amz-Security-Token"] = credentials.session_token
+    payload_hash = hashlib.sha256(body).hexdigest()
+    if sign_payload_header:
+        signed["X-Amz-Content-SHA256"] = payload_hash
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     canonical_headers_, signed_headers = canonical_headers(signed)
@@ -213,7 +207,7 @@ def sign_headers(
         canonical_query_string(query),
         canonical_headers_,
         signed_headers,
-        hashlib.sha256(body).hexdigest(),
+        payload_hash,
     )
     scope = credential_scope(amz[:8], region, service)
     key = signing_key(credentials.secret_access_key, amz[:8], region, service)

@@ -1,59 +1,61 @@
-"""STS AssumeRole over ``urllib``, signed with :mod:`xpresign.sigv4`.
+"""STS AssumeRole over :mod:`xpresign.transport`, signed with :mod:`xpresign.sigv4`.
 
 Hand-written rather than boto3 because this is the Lambda request path: boto3
 costs ~0.3 s of import and ~25 MB on every cold start, for one form POST and one
 small XML document. The tests prove the signature byte-identical to botocore's
 ``SigV4Auth`` and run this client against moto's and SeaweedFS's STS.
+
+What STS says in free text never reaches a caller: errors carry a stable code
+and a fixed message, and the log gets STS's code with a bounded, masked
+excerpt of its message (:mod:`xpresign.redact`). A redirect is an upstream
+error: following it would send the source credentials elsewhere.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
 import random
 import time
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from . import sigv4
-from .credentials import Credentials, RoleSpec, parse_timestamp
+from . import sigv4, transport
 from .errors import RoleNotAssumable, StsThrottled, StsUnavailable, UpstreamError, XpresignError
+from .partitions import service_endpoint
+from .redact import mask
+from .sources import parse_timestamp
+from .values import NO_DEADLINE, ROLE_CHAINING_MAX_SECONDS, Credentials, Deadline, RoleSpec
+
+__all__ = ["MAX_ATTEMPTS", "RETRY_AFTER_SECONDS", "ROLE_CHAINING_MAX_SECONDS", "StsClient"]
 
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2011-06-15"
-#: Assuming a role with role credentials (a Lambda's, say) is role chaining,
-#: which STS caps at one hour whatever the role's MaxSessionDuration.
-ROLE_CHAINING_MAX_SECONDS = 3600
 #: Attempts per AssumeRole (one call plus retries) on throttling, 5xx and network errors.
 MAX_ATTEMPTS = 3
 #: Full-jitter exponential backoff: sleep uniform(0, min(cap, base * 2**attempt)).
 BACKOFF_BASE_SECONDS = 0.1
 BACKOFF_CAP_SECONDS = 2.0
-#: Per-attempt connect and read timeout. Lambda's own timeout bounds the total.
+#: Per-attempt connect and read timeout, cut further by the request's deadline.
 TIMEOUT_SECONDS = 3.0
 #: What the API tells callers to wait (Retry-After) when STS is unusable.
 RETRY_AFTER_SECONDS = 5
 
-THROTTLING_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
+THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"})
 _ROLE_CHAINING_MESSAGE = "role chaining"
-_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+#: What a caller is told when STS refuses: no ARNs, no account IDs, no STS text.
+REFUSED_MESSAGE = "STS refused the AssumeRole into the bucket owner's role"
 
 
 def default_endpoint(region: str) -> str:
     """The regional STS endpoint (not the legacy global one, which adds latency
     from outside us-east-1 and fails when us-east-1 does)."""
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return f"https://sts.{region}.{suffix}"
+    return service_endpoint("sts", region)
 
 
 class StsClient:
-    """``assume_role(role, source_credentials) -> Credentials``."""
+    """``assume_role(role, source_credentials, deadline) -> Credentials``."""
 
     def __init__(
         self,
@@ -74,80 +76,75 @@ class StsClient:
         self._sleep = sleep
         self._jitter = jitter
 
-    def assume_role(self, role: RoleSpec, source: Credentials) -> Credentials:
-        try:
-            return self._assume_role(role, role.duration_seconds, source)
-        except RoleNotAssumable as exc:
-            if (
-                role.duration_seconds > ROLE_CHAINING_MAX_SECONDS
-                and exc.sts_code == "ValidationError"
-                and _ROLE_CHAINING_MESSAGE in exc.message
-            ):
+    def assume_role(self, role: RoleSpec, source: Credentials, deadline: Deadline = NO_DEADLINE) -> Credentials:
+        status, payload = self.call(assume_role_body(role, role.duration_seconds), source, deadline)
+        if status != 200 and role.duration_seconds > ROLE_CHAINING_MAX_SECONDS:
+            code, message = parse_error(payload)
+            if code == "ValidationError" and _ROLE_CHAINING_MESSAGE in message:
                 logger.warning(
-                    "STS refused DurationSeconds=%d for %s because of the role-chaining cap; "
-                    "retrying with %d",
+                    "STS refused DurationSeconds=%d for %s because of the role-chaining cap; retrying with %d",
                     role.duration_seconds,
                     role.role_arn,
                     ROLE_CHAINING_MAX_SECONDS,
                 )
-                return self._assume_role(role, ROLE_CHAINING_MAX_SECONDS, source)
-            raise
+                status, payload = self.call(assume_role_body(role, ROLE_CHAINING_MAX_SECONDS), source, deadline)
+        if status == 200:
+            return parse_credentials(payload)
+        code, message = parse_error(payload)
+        logger.warning("STS refused AssumeRole of %s: %s %s", role.role_arn, code or status, mask(message))
+        raise RoleNotAssumable(REFUSED_MESSAGE, sts_code=code)
 
-    def _assume_role(self, role: RoleSpec, duration: int, source: Credentials) -> Credentials:
-        body = assume_role_body(role, duration)
+    def call(
+        self, body: bytes, source: Credentials | None, deadline: Deadline = NO_DEADLINE
+    ) -> tuple[int, bytes]:
+        """POST ``body`` (signed with ``source``, or unsigned when None), retrying
+        throttling, 5xx and network errors within the deadline. Returns a final
+        ``(status, payload)`` below 500; raises for what retries did not cure."""
         last_error: XpresignError | None = None
         for attempt in range(self._max_attempts):
             if attempt:
-                self._sleep(self._jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
+                pause = self._jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+                if deadline.remaining() <= pause + transport.MIN_ATTEMPT_SECONDS:
+                    break
+                self._sleep(pause)
+            timeout = transport.attempt_timeout(deadline, self._timeout)
+            if timeout is None:
+                break
             try:
-                status, payload = self._post(body, source)
-            # HTTPException: a connection cut mid-answer (IncompleteRead...).
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-                reason = getattr(exc, "reason", exc)
-                last_error = StsUnavailable(
-                    f"STS at {self.endpoint_url} did not answer ({reason})",
-                    retry_after=RETRY_AFTER_SECONDS,
-                )
+                response = self._post(body, source, timeout)
+            except transport.TransportError as exc:
+                logger.info("STS did not answer (%s)", exc.reason)
+                last_error = StsUnavailable("STS did not answer", retry_after=RETRY_AFTER_SECONDS)
                 continue
-            if status == 200:
-                return parse_assume_role_response(payload)
-            code, message = parse_error(payload)
+            status = response.status
+            if 300 <= status < 400:
+                raise UpstreamError("STS answered with a redirect, which is never followed")
+            code = parse_error(response.body)[0] if status != 200 else ""
             if code in THROTTLING_CODES or status == 429:
-                last_error = StsThrottled(
-                    f"STS is throttling AssumeRole ({code or status})", retry_after=RETRY_AFTER_SECONDS
-                )
+                logger.info("STS is throttling (%s)", code or status)
+                last_error = StsThrottled("STS is throttling requests", retry_after=RETRY_AFTER_SECONDS)
                 continue
             if status >= 500:
-                last_error = StsUnavailable(
-                    f"STS failed with HTTP {status} ({code or 'no error code'})",
-                    retry_after=RETRY_AFTER_SECONDS,
-                )
+                logger.info("STS failed with HTTP %d (%s)", status, code or "no error code")
+                last_error = StsUnavailable(f"STS failed with HTTP {status}", retry_after=RETRY_AFTER_SECONDS)
                 continue
-            raise RoleNotAssumable(
-                f"cannot assume {role.role_arn}: {code or status}: {message}".rstrip(": "),
-                sts_code=code,
-            )
-        assert last_error is not None
-        raise last_error
+            return status, response.body
+        raise last_error or StsUnavailable("STS did not answer in time", retry_after=RETRY_AFTER_SECONDS)
 
-    def _post(self, body: bytes, source: Credentials) -> tuple[int, bytes]:
-        headers = sigv4.sign_headers(
-            method="POST",
-            url=self.endpoint_url,
-            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-            body=body,
-            credentials=source,
-            region=self.region,
-            service="sts",
-            now=int(self._clock()),
-        )
-        request = urllib.request.Request(self.endpoint_url, data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return exc.code, exc.read()
+    def _post(self, body: bytes, source: Credentials | None, timeout: float) -> transport.Response:
+        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        if source is not None:
+            headers = sigv4.sign_headers(
+                method="POST",
+                url=self.endpoint_url,
+                headers=headers,
+                body=body,
+                credentials=source,
+                region=self.region,
+                service="sts",
+                now=int(self._clock()),
+            )
+        return transport.request("POST", self.endpoint_url, headers=headers, body=body, timeout=timeout)
 
 
 def assume_role_body(role: RoleSpec, duration: int) -> bytes:
@@ -167,34 +164,51 @@ def assume_role_body(role: RoleSpec, duration: int) -> bytes:
     return urlencode(params).encode("ascii")
 
 
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
 def _find_text(root: ET.Element, name: str) -> str | None:
-    # STS answers in its namespace; some emulators answer without one.
+    # Namespaces ignored, as botocore does: STS answers in its own, AWSFault
+    # errors in another, and some emulators in none.
     for element in root.iter():
-        if element.tag in (name, _NS + name):
+        if _local_name(element.tag) == name:
             return element.text
     return None
 
 
-def parse_assume_role_response(payload: bytes) -> Credentials:
+def _parse_xml(payload: bytes) -> ET.Element | None:
     try:
-        root = ET.fromstring(payload)
-    except ET.ParseError as exc:
-        raise UpstreamError(f"STS answered with malformed XML ({exc})") from None
+        return ET.fromstring(payload)
+    except (ET.ParseError, RecursionError):
+        return None
+
+
+def parse_credentials(payload: bytes) -> Credentials:
+    """The ``Credentials`` element of an AssumeRole (or WithWebIdentity) answer."""
+    root = _parse_xml(payload)
+    if root is None:
+        raise UpstreamError("STS answered with malformed XML")
     fields = {name: _find_text(root, name) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")}
-    missing = [name for name, value in fields.items() if not value]
+    missing = [name for name, value in fields.items() if not (value or "").strip()]
     if missing:
         raise UpstreamError(f"STS answer lacks {', '.join(missing)}")
     try:
         expires_at = parse_timestamp(fields["Expiration"])
     except ValueError:
-        raise UpstreamError(f"STS answered an unreadable Expiration {fields['Expiration']!r}") from None
-    return Credentials(fields["AccessKeyId"], fields["SecretAccessKey"], fields["SessionToken"], expires_at)
+        raise UpstreamError("STS answered an Expiration that is not an ISO 8601 time with a zone") from None
+    return Credentials(
+        fields["AccessKeyId"].strip(), fields["SecretAccessKey"].strip(), fields["SessionToken"].strip(), expires_at
+    )
+
+
+#: The name the tests and 0.1 used.
+parse_assume_role_response = parse_credentials
 
 
 def parse_error(payload: bytes) -> tuple[str, str]:
     """``(code, message)`` from an STS ``ErrorResponse``; empty strings if unreadable."""
-    try:
-        root = ET.fromstring(payload)
-    except ET.ParseError:
+    root = _parse_xml(payload)
+    if root is None:
         return "", ""
     return (_find_text(root, "Code") or "").strip(), (_find_text(root, "Message") or "").strip()

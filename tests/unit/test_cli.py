@@ -127,7 +127,7 @@ def test_a_bad_expiry_is_a_usage_error(value, static_credentials):
         (["--role-arn", "arn:aws:iam::12:role/x"], "--role-arn: 'arn:aws:iam::12:role/x' is not an IAM role ARN"),
         (["--role-arn", "arn:aws:iam::111111111111:role/r", "--external-id", "x"], "--external-id: must be 2 to 1224"),
         (["--region", "moon"], "--region: 'moon' is not an AWS region name"),
-        (["--filename", "a\nb.txt"], "filename must be a non-empty string without control characters"),
+        (["--filename", "a\nb.txt"], "filename must be non-empty printable text"),
         (["--no-such-option"], "unrecognized arguments"),
     ],
 )
@@ -304,14 +304,18 @@ def test_role_urls_are_signed_by_one_assumed_session(sts):
 
 def test_a_role_duration_over_the_chaining_limit_is_retried_at_one_hour(sts):
     code, _, err = run(["url", "s3://classic-movies/k", "--role-arn", ROLE, "--role-duration", "7200"])
-    assert (code, err) == (ExitCode.OK, "")
+    assert code == ExitCode.OK
     assert [r.duration_seconds for r in sts.requests] == [7200, 3600]
+    assert "xpresign: warning: STS refused DurationSeconds=7200" in err
 
 
 def test_sts_refusing_the_role_is_one_line_access_denied(sts):
     sts.fail_with(ACCESS_DENIED)
     code, out, err = run(["url", "s3://classic-movies/movies/a.mp4", "--role-arn", ROLE])
-    assert_one_line_error(code, out, err, ExitCode.ACCESS_DENIED, f"cannot assume {ROLE}: AccessDenied", "not authorized")
+    warning, error = err.splitlines()
+    assert warning.startswith(f"xpresign: warning: STS refused AssumeRole of {ROLE}: AccessDenied")
+    assert "not authorized" in warning
+    assert_one_line_error(code, out, error + "\n", ExitCode.ACCESS_DENIED, "STS refused the AssumeRole")
 
 
 def test_sts_failing_is_one_line_unavailable(sts):

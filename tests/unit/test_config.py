@@ -123,7 +123,7 @@ def test_toml_file(tmp_path):
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "Europe"}, "XPRESIGN_BUCKET_REGION", "not an AWS region"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "2h"}, "XPRESIGN_MAX_EXPIRES", "'2h'"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "604801"}, "XPRESIGN_MAX_EXPIRES", "604800"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "600", "XPRESIGN_DEFAULT_EXPIRES": "900"}, "XPRESIGN_DEFAULT_EXPIRES", "between 1 and 600"),
+        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "600", "XPRESIGN_DEFAULT_EXPIRES": "900"}, "XPRESIGN_DEFAULT_EXPIRES", "from 1 to 600"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": "arn:aws:iam::1:user/x"}, "XPRESIGN_ROLE_ARN", "not an IAM role ARN"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_EXTERNAL_ID": "x-1"}, "XPRESIGN_EXTERNAL_ID", "set role_arn"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": ROLE, "XPRESIGN_ROLE_DURATION": "60"}, "XPRESIGN_ROLE_DURATION", "900"),
@@ -131,10 +131,10 @@ def test_toml_file(tmp_path):
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ADDRESSING_STYLE": "dns"}, "XPRESIGN_ADDRESSING_STYLE", "auto"),
         ({"XPRESIGN_BUCKET": "b.1", "AWS_REGION": "eu-west-1", "XPRESIGN_ADDRESSING_STYLE": "virtual"}, "XPRESIGN_ADDRESSING_STYLE", "DNS-compatible"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_USE_GLOBAL_ENDPOINT": "maybe"}, "XPRESIGN_USE_GLOBAL_ENDPOINT", "true or false"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_BATCH": "0"}, "XPRESIGN_MAX_BATCH", "between 1"),
+        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_BATCH": "0"}, "XPRESIGN_MAX_BATCH", "from 1 to 10000"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_CORS_ALLOW_ORIGINS": "app.example.com"}, "XPRESIGN_CORS_ALLOW_ORIGINS", "origin"),
         ({"XPRESIGN_BUCKET": "b-1", "XPRESIGN_CONFIG": "{}"}, "XPRESIGN_CONFIG", "not both"),
-        ({"XPRESIGN_CONFIG": "{}", "XPRESIGN_CONFIG_FILE": "/x"}, "XPRESIGN_CONFIG", "not both"),
+        ({"XPRESIGN_CONFIG": "{}", "XPRESIGN_CONFIG_FILE": "/x"}, "XPRESIGN_CONFIG", "set only one of"),
         ({"XPRESIGN_CONFIG": "{not json"}, "XPRESIGN_CONFIG", "not valid JSON or TOML"),
         ({"XPRESIGN_CONFIG": "[1, 2]"}, "XPRESIGN_CONFIG", "not valid JSON or TOML"),
         ({"XPRESIGN_CONFIG": '{"buckets": {}}'}, "XPRESIGN_CONFIG: buckets", "at least one"),
@@ -154,10 +154,9 @@ def test_invalid_configuration_names_the_setting(environ, setting, fragment):
 
 
 def test_endpoints_follow_the_sdk_variables():
-    assert Endpoints.from_environ({"AWS_ENDPOINT_URL": "http://x:1"}) == Endpoints("http://x:1", "http://x:1")
+    x, s3, sts = "http://127.0.0.1:1", "https://s3.example:2", "http://[::1]:3"
+    assert Endpoints.from_environ({"AWS_ENDPOINT_URL": x}) == Endpoints(x, x, x)
     assert Endpoints.from_environ(
-        {"AWS_ENDPOINT_URL": "http://x:1", "AWS_ENDPOINT_URL_S3": "http://s3:2", "AWS_ENDPOINT_URL_STS": "http://sts:3"}
-    ) == Endpoints("http://s3:2", "http://sts:3")
-    assert Endpoints.from_environ(
-        {"AWS_ENDPOINT_URL": "http://x:1", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
-    ) == Endpoints(None, None)
+        {"AWS_ENDPOINT_URL": x, "AWS_ENDPOINT_URL_S3": s3, "AWS_ENDPOINT_URL_STS": sts}
+    ) == Endpoints(s3, sts, x)
+    assert Endpoints.from_environ({"AWS_ENDPOINT_URL": x, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}) == Endpoints()

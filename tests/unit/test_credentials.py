@@ -17,6 +17,7 @@ import time
 import pytest
 
 from xpresign.credentials import (
+    spawn_daemon_thread,
     REFRESH_FIRST_HOLD_DOWN_SECONDS,
     ADVISORY_REFRESH_SECONDS,
     MANDATORY_REFRESH_SECONDS,
@@ -62,7 +63,7 @@ class Sts:
         self.entered = threading.Event()
         self._lock = threading.Lock()
 
-    def __call__(self) -> Credentials:
+    def __call__(self, deadline=None) -> Credentials:
         with self._lock:
             self.calls += 1
             serial = self.calls
@@ -199,7 +200,7 @@ def test_advisory_window_keeps_serving_when_sts_fails(clock, sts, caplog):
     with caplog.at_level(logging.WARNING, logger="xpresign.credentials"):
         assert session.get() is first  # the refresh failed; the cached session is still good
     assert sts.calls == 2
-    assert "advisory refresh failed (Throttled)" in caplog.text
+    assert "background refresh failed (Throttled)" in caplog.text
     # Still in the advisory window: each later call tries again, and is still served.
     clock.advance(30)
     assert session.get() is first
@@ -213,9 +214,9 @@ def test_advisory_window_keeps_serving_when_sts_fails(clock, sts, caplog):
 
 
 def test_advisory_refresh_on_a_real_thread_does_not_block_the_caller(clock, sts):
-    """The default ``spawn`` runs the refresh on a daemon thread: the caller
+    """A server's ``spawn`` runs the refresh on a daemon thread: the caller
     is served while STS is still answering."""
-    session = RefreshingCredentials(sts, clock=clock)  # default spawn: a real thread
+    session = RefreshingCredentials(sts, clock=clock, spawn=spawn_daemon_thread)
     first = session.get()
     move_to_seconds_left(clock, first, ADVISORY_REFRESH_SECONDS - 1)
     sts.gate, sts.entered = threading.Event(), threading.Event()
@@ -481,7 +482,7 @@ class AssumeRole:
         self.clock = clock
         self.calls: list[tuple[RoleSpec, Credentials]] = []
 
-    def __call__(self, role: RoleSpec, source: Credentials) -> Credentials:
+    def __call__(self, role: RoleSpec, source: Credentials, deadline=None) -> Credentials:
         self.calls.append((role, source))
         n = len(self.calls)
         return Credentials(f"ASIAROLE{n:04d}", f"s{n}", f"t{n}", self.clock() + SESSION_SECONDS)

@@ -71,7 +71,7 @@ class Sts:
         self.error: Exception | None = None
         self.issued: dict[str, Credentials] = {}
 
-    def __call__(self, role, source) -> Credentials:
+    def __call__(self, role, source, deadline=None) -> Credentials:
         if self.error is not None:
             raise self.error
         serial = len(self.issued) + 1

@@ -35,7 +35,14 @@ dns_buckets = st.from_regex(r"\A[a-z0-9][a-z0-9-]{1,40}[a-z0-9]\Z").filter(lambd
 # Session tokens are base64 (with + / =) in practice; the alphabet covers that and more.
 tokens = st.one_of(st.none(), st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=16, max_size=900))
 instants = st.integers(min_value=calendar.timegm((2015, 1, 1, 0, 0, 0)), max_value=calendar.timegm((2035, 12, 31, 23, 59, 59)))
-printable = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=40)
+# What str.isprintable() accepts: no control, format, private, unassigned or separator characters but space.
+printable = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs", "Cf", "Co", "Cn", "Zl", "Zp", "Zs"), include_characters=" "
+    ),
+    min_size=1,
+    max_size=40,
+)
 
 
 def _ours(bucket, key, region, token, expires, now, **options):

@@ -1,0 +1,191 @@
+"""From parsed arguments to what a program needs, checked before anything runs.
+
+Every argument is validated before a region or credentials are looked for, so
+a typo fails in milliseconds with a message that names its option, not after
+a round trip to SSO or STS.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Mapping
+from typing import TextIO
+
+from ..checks import Invalid, excerpt, printable_text
+from ..config import BUCKET_KEYS, Config, bucket_config, default_region
+from ..endpoints import Endpoints, validate_endpoint
+from ..errors import ConfigError, NoCredentials, XpresignError
+from ..presigner import MAX_CONTENT_TYPE_BYTES, MAX_VERSION_ID_BYTES
+from ..s3 import validate_bucket_name, validate_key
+from ..values import MAX_PRESIGN_EXPIRES
+from .definition import DEFAULT_EXPIRES_IN, UsageError
+
+S3_SCHEME = "s3://"
+#: RoleSessionName of the CLI's AssumeRole: tells CLI sessions apart in CloudTrail.
+CLI_SESSION_NAME = "xpresign-cli"
+
+
+def parse_s3_uri(text: str) -> tuple[str, str]:
+    """``s3://bucket/key`` → ``(bucket, key)``. The key is everything after the
+    first ``/`` after the bucket, taken literally (no percent-decoding, as the
+    AWS CLI does)."""
+    if not text.startswith(S3_SCHEME):
+        raise UsageError(f"not an s3:// URI: {excerpt(text)} (expected s3://bucket/key)")
+    bucket, _, key = text[len(S3_SCHEME) :].partition("/")
+    if not bucket:
+        raise UsageError(f"{excerpt(text)} names no bucket (expected s3://bucket/key)")
+    if not key:
+        raise UsageError(f"{excerpt(text)} names no object key (expected s3://bucket/key)")
+    try:
+        validate_bucket_name(bucket)
+        validate_key(key)
+    except XpresignError as exc:
+        raise UsageError(f"{excerpt(text)}: {exc.message}") from None
+    return bucket, key
+
+
+def _target(text: str, bucket: str | None, where: str) -> tuple[str, str]:
+    try:
+        if text.startswith(S3_SCHEME):
+            return parse_s3_uri(text)
+        if bucket is None:
+            raise UsageError(
+                f"not an s3:// URI: {excerpt(text)} (expected s3://bucket/key, or give --bucket for bare keys)"
+            )
+        try:
+            return bucket, validate_key(text)
+        except XpresignError as exc:
+            raise UsageError(f"{excerpt(text)}: {exc.message}") from None
+    except UsageError as exc:
+        raise UsageError(f"{where}{exc}") from None
+
+
+def _lines(source: str, stdin: TextIO) -> Iterable[tuple[str, str]]:
+    """``(where, line)`` for each non-blank line, ``where`` naming it in errors."""
+    name = "stdin" if source == "-" else source
+    try:
+        handle = stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        raise UsageError(f"--from: cannot read {excerpt(source)}: {exc.strerror}") from None
+    try:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield f"{name} line {number}: ", line
+    except UnicodeDecodeError:
+        raise UsageError(f"--from: {name} is not UTF-8 text") from None
+    finally:
+        if handle is not stdin:
+            handle.close()
+
+
+def collect_targets(args: argparse.Namespace, stdin: TextIO) -> list[tuple[str, str]]:
+    """Every ``(bucket, key)`` to sign, all checked before anything is signed."""
+    if args.bucket is not None:
+        try:
+            validate_bucket_name(args.bucket)
+        except XpresignError as exc:
+            raise UsageError(f"--bucket: {exc.message}") from None
+    targets = [_target(uri, args.bucket, "") for uri in args.uris]
+    if args.from_file is not None:
+        targets += [_target(line, args.bucket, where) for where, line in _lines(args.from_file, stdin)]
+    if not targets:
+        raise UsageError("nothing to sign: give s3://bucket/key arguments or --from FILE (see 'xpresign url --help')")
+    return targets
+
+
+def check_url_options(args: argparse.Namespace, count: int) -> None:
+    """The options that need no region or credentials to check."""
+    if args.external_id and not args.role_arn:
+        raise UsageError("--external-id needs --role-arn")
+    if args.role_duration is not None and not args.role_arn:
+        raise UsageError("--role-duration needs --role-arn")
+    for option, value in (("--filename", args.filename), ("--version-id", args.version_id)):
+        if value is not None and count > 1:
+            raise UsageError(f"{option} names one object; {count} were given")
+    for option, value, limit in (
+        ("--response-content-type", args.response_content_type, MAX_CONTENT_TYPE_BYTES),
+        ("--version-id", args.version_id, MAX_VERSION_ID_BYTES),
+    ):
+        if value is not None:
+            try:
+                printable_text(value, limit)
+            except Invalid as exc:
+                raise UsageError(f"{option} {exc}") from None
+    if args.endpoint_url is not None:
+        try:
+            # The user's own machine and emulator: plain http to anywhere is their call.
+            validate_endpoint("--endpoint-url", args.endpoint_url, allow_http=True)
+        except ConfigError as exc:
+            raise UsageError(exc.message) from None
+
+
+def botocore_available() -> bool:
+    from importlib.util import find_spec  # noqa: PLC0415
+
+    return find_spec("botocore") is not None
+
+
+def profile_setting(profile: str | None, name: str) -> str | None:
+    """A setting of the AWS profile (``region``, ``ca_bundle``), via botocore if installed."""
+    if not botocore_available():
+        return None
+    import botocore.exceptions  # noqa: PLC0415 - the CLI's optional dependency
+    import botocore.session  # noqa: PLC0415
+
+    try:
+        return botocore.session.Session(profile=profile).get_config_variable(name)
+    except botocore.exceptions.BotoCoreError as exc:
+        raise NoCredentials(str(exc)) from None
+
+
+def resolve_region(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, str]:
+    """The signing region, and where it came from (for error messages)."""
+    if args.region:
+        return args.region, "--region"
+    region = default_region(environ)
+    if region:
+        return region, "AWS_REGION" if environ.get("AWS_REGION") else "AWS_DEFAULT_REGION"
+    region = profile_setting(args.profile, "region")
+    if not region:
+        raise UsageError(
+            "no region: give --region (the bucket's region), or set AWS_REGION, or a region in your AWS profile"
+        )
+    return region, f"the region of profile {args.profile or 'default'}"
+
+
+def endpoints(args: argparse.Namespace, environ: Mapping[str, str]) -> Endpoints:
+    if args.endpoint_url:
+        return Endpoints(s3=args.endpoint_url, sts=args.endpoint_url)
+    try:
+        return Endpoints.from_environ(environ)
+    except ConfigError as exc:
+        raise UsageError(exc.message) from None
+
+
+def cli_config(
+    args: argparse.Namespace, buckets: Iterable[str], region: str, region_source: str, environ: Mapping[str, str]
+) -> Config:
+    """A :class:`Config` for the buckets named on the command line, checked
+    by the same rules as the Lambda's (errors name the option at fault)."""
+    raw = {
+        "role_arn": args.role_arn,
+        "external_id": args.external_id,
+        "role_session_name": CLI_SESSION_NAME if args.role_arn else None,
+        "role_duration": args.role_duration,
+        # The user's own credentials and policy govern: only SigV4's limit applies.
+        "max_expires": MAX_PRESIGN_EXPIRES,
+        "default_expires": DEFAULT_EXPIRES_IN,
+        # ...and the user's own judgement of which types to name.
+        "allowed_content_types": [args.response_content_type.split(";")[0]] if args.response_content_type else None,
+    }
+    # Errors name what the user typed (or where the region came from).
+    options = {
+        "role_arn": "--role-arn",
+        "external_id": "--external-id",
+        "role_duration": "--role-duration",
+        "allowed_content_types": "--response-content-type",
+    }
+    names = {key: options.get(key, key) for key in BUCKET_KEYS} | {"region": region_source}
+    configs = {name: bucket_config(name, raw, names, {}, region) for name in dict.fromkeys(buckets)}
+    return Config(buckets=configs, region=region, endpoints=endpoints(args, environ))

@@ -1,0 +1,114 @@
+"""``xpresign url``: presigned GET URLs from a terminal.
+
+Signs with the user's own credentials (botocore's chain: profiles, SSO,
+environment), or with a role assumed from them, through the same
+:class:`~xpresign.api.Api` as the Lambda, so the expiry is just as honest.
+Unlike the Lambda it is not limited to configured buckets or prefixes: the
+credentials are the user's, and so is the policy that governs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from ..api import Api
+from ..credentials import CredentialBroker
+from ..errors import XpresignError
+from ..presigner import PresignedUrl, Presigner
+from ..sources import EnvironmentCredentials
+from ..sts import StsClient
+from ..values import NO_DEADLINE
+from ..wiring import configure_tls
+from . import argparser
+from .definition import PROG, UsageError
+from .exit_codes import ExitCode, exit_code_for
+from .progress import Progress, isatty
+from .streams import Streams
+
+#: Above this many keys, and only on a terminal, a progress bar is drawn on stderr.
+PROGRESS_THRESHOLD = 300
+
+
+def credential_source(profile: str | None, environ):
+    if argparser.botocore_available():
+        from ..sources import BotocoreCredentials  # noqa: PLC0415
+
+        return BotocoreCredentials(profile)  # its failures are NoCredentials: one line
+    if profile:
+        raise UsageError("--profile needs botocore: pip install 'xpresign[cli]'")
+    return EnvironmentCredentials(environ)
+
+
+def run_url(args: argparse.Namespace, streams: Streams) -> ExitCode:
+    environ = os.environ
+    targets = argparser.collect_targets(args, streams.stdin)
+    argparser.check_url_options(args, len(targets))
+    region, region_source = argparser.resolve_region(args, environ)
+    config = argparser.cli_config(args, (bucket for bucket, _ in targets), region, region_source, environ)
+    configure_tls(environ, argparser.profile_setting(args.profile, "ca_bundle"))
+    sts = StsClient(region, config.endpoints.sts)
+    broker = CredentialBroker(credential_source(args.profile, environ), sts.assume_role)
+    api = Api(Presigner(config, broker))
+
+    progress = Progress(streams.stderr, len(targets)) if len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) else None
+    failure: XpresignError | None = None
+    warned: set[tuple[int, str]] = set()
+    try:
+        for done, (bucket, key) in enumerate(targets, start=1):
+            result, error = _sign(api, args, bucket, key)
+            if error is None:
+                _print_result(streams, args, result, warned)
+            else:
+                failure = failure or error
+                _report_failure(streams, args, bucket, key, error)
+            if progress is not None:
+                progress.update(done)
+    finally:
+        if progress is not None:
+            progress.close()
+    streams.stdout.flush()
+    return ExitCode.OK if failure is None else exit_code_for(failure)
+
+
+def _sign(api: Api, args: argparse.Namespace, bucket: str, key: str) -> tuple[PresignedUrl, XpresignError | None]:
+    """The URL, and the existence check's refusal if ``--check`` found one.
+    Anything else that fails (credentials, STS) ends the run."""
+    presigner = api.presigner
+    config = presigner.config.bucket(bucket)
+    download = presigner.download(
+        key,
+        bucket=config,
+        requested=args.expires_in,
+        filename=args.filename,
+        content_type=args.response_content_type,
+        version_id=args.version_id,
+    )
+    grant = presigner.grant(config, download.requested)
+    result = PresignedUrl(
+        presigner.sign(download, grant), config.alias, download.key, grant.expires_at, grant.expires_in, grant.capped_by
+    )
+    if args.check:
+        try:
+            api.check(download, grant, NO_DEADLINE)
+        except XpresignError as error:
+            return result, error
+    return result, None
+
+
+def _print_result(streams: Streams, args: argparse.Namespace, result, warned: set) -> None:
+    if args.json:
+        streams.stdout.write(json.dumps(result.to_dict()) + "\n")
+        return
+    streams.stdout.write(result.url + "\n")
+    if result.capped_by and not args.quiet and (result.expires_in, result.capped_by) not in warned:
+        warned.add((result.expires_in, result.capped_by))
+        streams.stderr.write(f"{PROG}: warning: expiry capped to {result.expires_in} s ({result.capped_by})\n")
+
+
+def _report_failure(streams: Streams, args: argparse.Namespace, bucket: str, key: str, error: XpresignError) -> None:
+    if args.json:
+        streams.stdout.write(json.dumps({"bucket": bucket, "key": key, "error": error.to_dict()}) + "\n")
+    else:
+        streams.stderr.write(f"{PROG}: error: s3://{bucket}/{key}: {error.code}: {error.message}\n")

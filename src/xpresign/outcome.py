@@ -1,0 +1,87 @@
+"""What the API answers, and how many bytes a front door can carry back.
+
+An :class:`Outcome` is a status, a JSON body (a dict, or text already
+serialised by the batch path), extra headers, and the fields of the request's
+log line (never a URL, token or secret).
+
+A :class:`Budget` counts the bytes the runtime will post for an answer.
+Lambda refuses a synchronous response over 6 MB (the caller gets a 502) and
+ALB one over 1 MB, so a batch that would not fit is refused with 413
+``ResponseTooLarge`` instead of being built. Counting is conservative: the
+body as ASCII-escaped JSON, escaped once more inside an HTTP front door's
+envelope, plus a reserve for the envelope and its headers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NamedTuple
+
+from .errors import XpresignError
+
+#: Lambda's limit on a synchronous response (invocation payload), in bytes.
+LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
+#: ALB's limit on a Lambda target's response.
+ALB_RESPONSE_LIMIT = 1024 * 1024
+#: Room kept for the HTTP envelope: status, headers (CORS, Retry-After...).
+ENVELOPE_RESERVE = 4096
+
+
+class Outcome:
+    __slots__ = ("body", "headers", "log", "status", "text")
+
+    def __init__(
+        self,
+        status: int,
+        body: dict | None,
+        headers: dict[str, str] | None = None,
+        log: dict | None = None,
+        *,
+        text: str | None = None,
+    ):
+        self.status = status
+        self.body = body
+        self.text = text  # the body, already JSON (identical to json.dumps(body))
+        self.headers = {} if headers is None else headers
+        self.log = {} if log is None else log
+
+    def json(self) -> str:
+        return self.text if self.text is not None else json.dumps(self.body)
+
+    def value(self) -> dict:
+        """The body as a JSON value (for a direct invocation)."""
+        return self.body if self.body is not None else json.loads(self.text)
+
+
+def error_outcome(error: XpresignError, log: dict | None = None) -> Outcome:
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return Outcome(error.status, {"error": error.to_dict()}, headers, {**(log or {}), "outcome": error.code})
+
+
+class Budget(NamedTuple):
+    """How many bytes of JSON body an answer may hold. ``escaped``: the body
+    travels as a JSON string inside an envelope, so each ``"`` and ``\\``
+    costs one byte more."""
+
+    limit: int | None  # None: no limit but max_batch (a server)
+    escaped: bool = True
+
+    def cost(self, fragment: str) -> int:
+        """Bytes ``fragment`` (ASCII JSON) adds to the posted response."""
+        if self.escaped:
+            return len(fragment) + fragment.count('"') + fragment.count("\\")
+        return len(fragment)
+
+    @property
+    def room(self) -> float:
+        return float("inf") if self.limit is None else self.limit - ENVELOPE_RESERVE
+
+
+#: A direct invocation: the runtime posts the returned value as JSON.
+DIRECT = Budget(LAMBDA_RESPONSE_LIMIT, escaped=False)
+#: Function URL, API Gateway: the body is a string inside the envelope.
+HTTP = Budget(LAMBDA_RESPONSE_LIMIT)
+ALB = Budget(ALB_RESPONSE_LIMIT)
+UNLIMITED = Budget(None, escaped=False)

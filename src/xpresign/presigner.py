@@ -1,0 +1,212 @@
+"""The signing service: what may be signed, with which credentials, for how long.
+
+``Presigner`` adds the rules to the fast signer of :mod:`xpresign.presign`:
+configured buckets, allowed prefixes and content types, credentials from the
+broker, and an expiry that never outlives the credentials. Its
+:meth:`Presigner.grant` is the one expiry decision that downloads, uploads
+and batches share.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+from .checks import Invalid, excerpt, printable_text
+from .config import BucketConfig, Config
+from .content_types import allowed as content_type_allowed
+from .credentials import CredentialBroker
+from .errors import InvalidParameter, KeyNotAllowed, StsUnavailable
+from .expiry import effective_expiry, iso8601, validate_expires_in
+from .presign import METHODS, SigningScope, amz_date, operation_query, sign_query, signing_scope
+from .s3 import BucketEndpoint, content_disposition, resolve_bucket_endpoint, validate_key
+from .values import EXPIRY_SAFETY_MARGIN_SECONDS, NO_DEADLINE, Credentials, Deadline
+
+#: Longest ``response_content_type``: a media type is at most 127/127 (RFC 6838), plus parameters.
+MAX_CONTENT_TYPE_BYTES = 256
+#: S3 version IDs are at most 1,024 bytes.
+MAX_VERSION_ID_BYTES = 1024
+
+
+class PresignedUrl(NamedTuple):
+    url: str
+    bucket: str
+    key: str
+    expires_at: str  # UTC, ISO 8601
+    expires_in: int
+    capped_by: str | None
+
+    def to_dict(self) -> dict:
+        return self._asdict()
+
+
+class Grant(NamedTuple):
+    """One expiry decision: the credentials that sign, at one instant, and the
+    expiry they allow. A batch makes one per (bucket, expires_in)."""
+
+    bucket: BucketConfig
+    endpoint: BucketEndpoint
+    credentials: Credentials
+    now: int
+    expires_in: int
+    expires_at: str
+    capped_by: str | None
+    amz: str  # X-Amz-Date of ``now``
+    scope: SigningScope
+
+
+class Download(NamedTuple):
+    """One download, checked: everything needed to sign it but the grant."""
+
+    bucket: BucketConfig
+    key: str
+    requested: int  # seconds asked for, before the caps
+    operation: str  # the encoded response overrides and version, or ""
+    version_id: str | None
+
+
+def optional_text(value: object, name: str, max_bytes: int) -> str | None:
+    """An optional field: absent, or non-empty printable text of bounded size."""
+    if value is None:
+        return None
+    try:
+        return printable_text(value, max_bytes)
+    except Invalid as exc:
+        raise InvalidParameter(f"{name} {exc}") from None
+
+
+def check_content_type(bucket: BucketConfig, value: str, name: str) -> None:
+    if not content_type_allowed(value, bucket.allowed_content_types):
+        raise InvalidParameter(
+            f"{name} {excerpt(value)} is not allowed for bucket {bucket.alias!r}"
+            + ("" if bucket.allowed_content_types else " (an active type a browser would run; see allowed_content_types)")
+        )
+
+
+class Presigner:
+    """Configured buckets + credential broker → :class:`PresignedUrl`.
+
+    Never returns a URL whose stated expiry outlives the credentials that
+    signed it: the expiry is capped at the credentials' life left minus
+    ``EXPIRY_SAFETY_MARGIN_SECONDS``, and when that is shorter than asked and a
+    new session would be longer, the broker refreshes first.
+    """
+
+    def __init__(self, config: Config, broker: CredentialBroker, *, clock=time.time):
+        self.config = config
+        self.broker = broker
+        self._clock = clock
+        self._endpoints = {
+            alias: resolve_bucket_endpoint(
+                bucket.name,
+                bucket.region,
+                endpoint_url=config.endpoints.s3,
+                addressing_style=bucket.addressing_style,
+                use_global_endpoint=bucket.use_global_endpoint,
+            )
+            for alias, bucket in config.buckets.items()
+        }
+
+    @classmethod
+    def from_environ(cls, environ=None) -> Presigner:
+        """Configuration, source credentials and STS endpoint from the
+        environment (see docs/configuration.md), as the Lambda handler does."""
+        from .wiring import presigner_from_environ  # noqa: PLC0415
+
+        return presigner_from_environ(environ)
+
+    def endpoint(self, bucket: BucketConfig) -> BucketEndpoint:
+        return self._endpoints[bucket.alias]
+
+    def check_allowed(self, bucket: BucketConfig, key: object) -> str:
+        """Validate ``key`` and refuse it, before anything is signed, when it is
+        outside the bucket's allowed prefixes."""
+        key = validate_key(key)
+        if not bucket.allows(key):
+            raise KeyNotAllowed(
+                f"key {excerpt(key)} is outside the prefixes this service may sign for in "
+                f"{bucket.alias!r}: {', '.join(bucket.allowed_prefixes)}"
+            )
+        return key
+
+    def requested_expiry(self, bucket: BucketConfig, expires_in: object) -> int:
+        return bucket.default_expires if expires_in is None else validate_expires_in(expires_in)
+
+    def grant(self, bucket: BucketConfig, requested: int, deadline: Deadline = NO_DEADLINE) -> Grant:
+        """Credentials and the expiry they allow for ``requested`` seconds."""
+        wanted, capped_by = effective_expiry(requested, bucket.max_expires, None)
+        credentials = self.broker.credentials(bucket.role, wanted + EXPIRY_SAFETY_MARGIN_SECONDS, deadline)
+        now = int(self._clock())
+        left = credentials.seconds_left(now)
+        seconds, capped = effective_expiry(wanted, None, None if left is None else left - EXPIRY_SAFETY_MARGIN_SECONDS)
+        if seconds < 1:
+            # The broker never hands out credentials this close to expiry; if it
+            # ever did, refusing beats promising a URL that is already dead.
+            raise StsUnavailable("no credentials with time left to sign; try again", retry_after=1)
+        amz = amz_date(now)
+        endpoint = self.endpoint(bucket)
+        scope = signing_scope(credentials, endpoint.region, amz[:8])
+        return Grant(
+            bucket, endpoint, credentials, now, seconds, iso8601(now + seconds), capped or capped_by, amz, scope
+        )
+
+    def download(
+        self,
+        key: object,
+        *,
+        bucket: BucketConfig,
+        requested: int,
+        filename: object = None,
+        content_type: object = None,
+        version_id: object = None,
+    ) -> Download:
+        """Check a download's fields; nothing is signed yet."""
+        key = self.check_allowed(bucket, key)
+        disposition = None if filename is None else content_disposition(filename)
+        content_type = optional_text(content_type, "response_content_type", MAX_CONTENT_TYPE_BYTES)
+        if content_type is not None:
+            check_content_type(bucket, content_type, "response_content_type")
+        version_id = optional_text(version_id, "version_id", MAX_VERSION_ID_BYTES)
+        return Download(bucket, key, requested, operation_query(disposition, content_type, version_id), version_id)
+
+    @staticmethod
+    def sign(download: Download, grant: Grant, method: str = "GET") -> str:
+        """The URL for ``download`` under ``grant``; ``method`` GET or HEAD."""
+        if method not in METHODS:
+            raise InvalidParameter(f"method must be one of {', '.join(METHODS)}")
+        endpoint = grant.endpoint
+        return sign_query(
+            endpoint,
+            endpoint.object_path(download.key),
+            grant.scope,
+            grant.amz,
+            grant.expires_in,
+            download.operation,
+            method,
+        )
+
+    def presign(
+        self,
+        key: object,
+        *,
+        bucket: object = None,
+        expires_in: object = None,
+        filename: object = None,
+        content_type: object = None,
+        version_id: object = None,
+        method: str = "GET",
+        deadline: Deadline = NO_DEADLINE,
+    ) -> PresignedUrl:
+        """A download (or HEAD) URL for ``key``, checked and signed."""
+        config = self.config.bucket(bucket)
+        download = self.download(
+            key,
+            bucket=config,
+            requested=self.requested_expiry(config, expires_in),
+            filename=filename,
+            content_type=content_type,
+            version_id=version_id,
+        )
+        grant = self.grant(config, download.requested, deadline)
+        url = self.sign(download, grant, method)
+        return PresignedUrl(url, config.alias, download.key, grant.expires_at, grant.expires_in, grant.capped_by)

@@ -1,0 +1,61 @@
+"""HTTP routing, shared by the Lambda front doors and ``xpresign serve``.
+
+``POST`` with a JSON body and ``GET ?key=...`` reach the JSON API, ``OPTIONS``
+is a CORS preflight. On the Lambda front doors every path serves the JSON API
+(a Function URL or a stage has one purpose); a server, which owns its whole
+URL space, answers ``GET /healthz`` itself and 404 ``NotFound`` elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Protocol
+
+from .api import Api, parse_json
+from .cors import ALLOW_METHODS, Cors
+from .errors import MethodNotAllowed, NotFound
+from .events import query_request
+from .outcome import Budget, Outcome, error_outcome
+from .values import Deadline
+
+HEALTH_PATH = "/healthz"
+
+
+class HttpRequest(Protocol):
+    """What the router reads of a request: an event view, or a server's request."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...  # names lower-cased
+    @property
+    def query(self) -> Mapping[str, str]: ...
+    def body(self) -> bytes | None: ...
+
+
+class Router:
+    def __init__(self, api: Api, *, owns_paths: bool = False):
+        self.api = api
+        self.cors = Cors(api.presigner.config.cors_allow_origins)
+        self._owns_paths = owns_paths
+
+    def route(self, request: HttpRequest, budget: Budget, deadline: Deadline) -> Outcome:
+        """The answer to ``request``; the caller adds CORS and common headers."""
+        method, path = request.method, request.path
+        if self._owns_paths:
+            if path == HEALTH_PATH and method in ("GET", "HEAD"):
+                return Outcome(HTTPStatus.OK, {"status": "ok"}, log={"outcome": "health"})
+            if path != "/":
+                return error_outcome(NotFound("no such path; the API is at /"))
+        if method == "OPTIONS":
+            return Outcome(HTTPStatus.NO_CONTENT, None, self.cors.preflight(request.headers), {"outcome": "preflight"})
+        if method == "GET":
+            return self.api.handle(query_request(request.query), budget=budget, deadline=deadline)
+        if method == "POST":
+            return self.api.handle(parse_json(request.body()), budget=budget, deadline=deadline)
+        outcome = error_outcome(MethodNotAllowed(f"method {method[:16] or '(none)'} is not allowed; use GET or POST"))
+        outcome.headers["Allow"] = ALLOW_METHODS
+        return outcome

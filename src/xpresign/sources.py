@@ -1,0 +1,111 @@
+"""Where source credentials come from: the environment, or botocore's chain.
+
+The Lambda path reads ``AWS_ACCESS_KEY_ID`` and friends, which Lambda sets for
+the execution role; the CLI uses botocore's full chain (profiles, SSO,
+containers, IMDS), imported on first use only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from .errors import ConfigError, NoCredentials
+from .values import NO_DEADLINE, Credentials, Deadline
+
+EXPIRATION_VARIABLE = "AWS_CREDENTIAL_EXPIRATION"
+
+
+def parse_timestamp(value: str) -> float:
+    """ISO 8601 with a time zone, as AWS writes it (``2026-11-30T03:00:00Z``)
+    → epoch seconds. Raises ValueError for anything else: a time without a
+    zone is not guessed to be local time."""
+    from datetime import datetime  # noqa: PLC0415 - only when credentials expire
+
+    moment = datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:
+        raise ValueError("the timestamp has no time zone")
+    return moment.timestamp()
+
+
+class EnvironmentCredentials:
+    """``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``:
+    what Lambda gives a function for its execution role. Read on every load so a
+    rotated value is picked up. ``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601), when
+    present, gives the expiry; an unreadable one fails at construction
+    (start-up), naming the variable."""
+
+    refreshes = False
+
+    def __init__(self, environ: Mapping[str, str] | None = None):
+        self._environ = os.environ if environ is None else environ
+        self._expiration(self._environ.get(EXPIRATION_VARIABLE), ConfigError)
+
+    @staticmethod
+    def present(environ: Mapping[str, str]) -> bool:
+        return bool(environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"))
+
+    def load(self, deadline: Deadline = NO_DEADLINE) -> Credentials:
+        env = self._environ
+        akid, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        if not akid or not secret:
+            raise NoCredentials(
+                "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                "(Lambda sets them for the execution role)"
+            )
+        return Credentials(
+            akid,
+            secret,
+            env.get("AWS_SESSION_TOKEN") or None,
+            self._expiration(env.get(EXPIRATION_VARIABLE), NoCredentials),
+        )
+
+    @staticmethod
+    def _expiration(value: str | None, error: type) -> float | None:
+        if not value:
+            return None
+        try:
+            return parse_timestamp(value)
+        except ValueError:
+            problem = "must be an ISO 8601 time with a zone, like 2026-11-30T03:00:00Z"
+            if error is ConfigError:
+                raise ConfigError(EXPIRATION_VARIABLE, problem) from None
+            raise NoCredentials(f"{EXPIRATION_VARIABLE} {problem}") from None
+
+
+class BotocoreCredentials:
+    """botocore's full chain (profiles, SSO, containers, IMDS) for the CLI.
+    botocore is imported on first use, never on the Lambda path."""
+
+    refreshes = False  # botocore refreshes them itself
+
+    def __init__(self, profile: str | None = None):
+        self._profile = profile
+        self._resolved = None
+
+    def load(self, deadline: Deadline = NO_DEADLINE) -> Credentials:
+        if self._resolved is None:
+            import botocore.exceptions  # noqa: PLC0415 - lazy on purpose
+            import botocore.session  # noqa: PLC0415
+
+            try:
+                self._resolved = botocore.session.Session(profile=self._profile).get_credentials()
+            except botocore.exceptions.BotoCoreError as exc:  # unknown profile, broken SSO cache...
+                raise NoCredentials(f"botocore could not load credentials: {exc}") from None
+            if self._resolved is None:
+                raise NoCredentials(
+                    "botocore found no credentials (profile "
+                    f"{self._profile or 'default'}): run 'aws configure' or 'aws sso login'"
+                )
+        try:
+            frozen = self._resolved.get_frozen_credentials()
+        except Exception as exc:  # noqa: BLE001 - a refresh failed: expired SSO token, unreachable IMDS...
+            raise NoCredentials(f"botocore could not refresh credentials: {exc}") from None
+        # botocore keeps the expiry of refreshable credentials only privately.
+        expiry = getattr(self._resolved, "_expiry_time", None)
+        return Credentials(
+            frozen.access_key,
+            frozen.secret_key,
+            frozen.token,
+            expiry.timestamp() if expiry is not None else None,
+        )

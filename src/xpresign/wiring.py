@@ -1,0 +1,40 @@
+"""Assembling the service from the environment: TLS, credentials, configuration, STS.
+
+The Lambda handler and ``xpresign serve`` both start here, so both read the
+same settings the same way, and both fail at start-up with a message that
+names the setting at fault.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from . import transport
+from .config import load_config
+from .credentials import CredentialBroker, Spawn
+from .errors import ConfigError
+from .presigner import Presigner
+from .sources import EnvironmentCredentials
+from .sts import StsClient
+
+
+def configure_tls(environ: Mapping[str, str], ca_bundle: str | None = None) -> None:
+    """Trust ``AWS_CA_BUNDLE`` (or ``ca_bundle``, e.g. a CLI profile's) for
+    every HTTPS call; a missing or unreadable file fails start-up."""
+    setting, path = ("AWS_CA_BUNDLE", environ.get("AWS_CA_BUNDLE")) if environ.get("AWS_CA_BUNDLE") else ("ca_bundle", ca_bundle)
+    try:
+        transport.set_ca_bundle(path or None)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        raise ConfigError(setting, f"cannot load the CA bundle: {exc.strerror or type(exc).__name__}") from None
+
+
+def presigner_from_environ(environ: Mapping[str, str] | None = None, *, spawn: Spawn | None = None) -> Presigner:
+    """The service as configured by ``environ`` (default ``os.environ``).
+    ``spawn`` makes the broker refresh in the background (servers only)."""
+    env = os.environ if environ is None else environ
+    configure_tls(env)
+    source = EnvironmentCredentials(env)
+    config = load_config(env)
+    sts = StsClient(config.region, config.endpoints.sts)
+    return Presigner(config, CredentialBroker(source, sts.assume_role, spawn=spawn))

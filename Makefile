@@ -12,11 +12,12 @@ DIST     ?= dist
 # builds it is this version (see README, "The CLI").
 RUNTIME  ?= python3.13
 
-.PHONY: help install test test-fast demo bench bench-smoke build-lambda checkov clean
+.PHONY: help install lint test test-fast demo bench bench-smoke build-lambda checkov clean
 
 help:
 	@echo "make demo          run the two-account flow on an embedded AWS emulator"
-	@echo "make test          the full test suite (what CI runs)"
+	@echo "make test          lint, then the full test suite (what CI runs)"
+	@echo "make lint          ruff: lint and format check"
 	@echo "make test-fast     unit tests only"
 	@echo "make bench         side-by-side benchmarks; rewrites benchmarks/RESULTS.md"
 	@echo "make build-lambda  deterministic Lambda zip in $(DIST)/"
@@ -35,7 +36,11 @@ $(CHECKOV): | $(STAMP)
 
 checkov: $(CHECKOV)
 
-test: $(STAMP) $(CHECKOV)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint $(CHECKOV) browser-deps
 	XPRESIGN_CHECKOV=$(CURDIR)/$(CHECKOV) $(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -55,3 +60,30 @@ build-lambda: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .tools $(DIST) .pytest_cache .hypothesis
+
+# --- Browser test toolchain (issues 16/17) -----------------------------------
+# Headless Chromium from Debian's packages (installed when missing; CI runs as
+# root) and browser/'s pinned npm packages: playwright-core, which drives that
+# Chromium through executablePath and downloads no browser, and uppy, the
+# source of the bundle vendored in src/xpresign/static/uppy/.
+.PHONY: browser-deps
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "browser-deps: installing Debian chromium"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	npm ci --prefix browser --no-audit --no-fund
+# -----------------------------------------------------------------------------
+
+# --- Terraform checks (issue 12) ---------------------------------------------
+# `make test` already runs all of these through pytest. This target runs them
+# alone: terraform fmt and validate, checkov on each module and the example
+# (its own virtualenv, above), the modules' offline `terraform test` suites
+# (mock provider), and the two-account example applied against moto.
+# TF_PLUGIN_DIR may name a provider mirror; otherwise the tests look in
+# Terraform's implied mirror directories, then search for one.
+.PHONY: test-terraform
+test-terraform: $(STAMP) $(CHECKOV)
+	XPRESIGN_CHECKOV=$(CURDIR)/$(CHECKOV) $(PY) -m pytest tests/terraform
+# -----------------------------------------------------------------------------

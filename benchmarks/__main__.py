@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from . import batch, cold_start, machine, presign_throughput, report, sts_calls, warm_invocation
+from .emulated_aws import configure_logging_like_lambda, isolate_environment, start_world
 from .plan import FULL, SMOKE
 from .stats import ValidationFailed
-from .world import configure_logging_like_lambda, isolate_environment, start_world
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent
 BENCHMARKS = {1: "presign throughput", 2: "warm invocation", 3: "STS calls", 4: "cold start", 5: "batch"}

@@ -21,10 +21,10 @@ from xpresign import lambda_handler
 from xpresign.emulator import assume
 
 from . import function_url
+from .emulated_aws import World
 from .plan import Plan
 from .report import OTHER_COLOUR, XPRESIGN_COLOUR, Section, significant, simple_bars
 from .stats import Timings, expect, format_duration_ns, format_ratio, gc_paused, ratio, rotated, settled_heap
-from .world import World
 
 EXPIRES_IN = 900
 

@@ -28,10 +28,10 @@ from pathlib import Path
 from xpresign import build
 
 from . import function_url
+from .emulated_aws import World
 from .plan import Plan
 from .report import NEUTRAL_COLOUR, OTHER_COLOUR, XPRESIGN_COLOUR, XPRESIGN_LIGHT_COLOUR, Section, Target, simple_bars
 from .stats import ValidationFailed, expect, format_duration_ns, format_ratio, median, ratio, rotated, shorten_paths
-from .world import World
 
 MAX_FRACTION_OF_GUIDE = 0.25
 CHILD_TIMEOUT_SECONDS = 120

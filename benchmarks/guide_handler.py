@@ -1,8 +1,8 @@
 """The original guide's Lambda handler, reimplemented faithfully for comparison.
 
 Source: "Simplifying Cross-Account Communication in AWS: A Practical Guide"
-(Saimon Hossain), section "Lambda Implementation"; the article's text is kept
-in /work/shared/original-guide.txt. What the article does, per invocation:
+(Saimon Hossain), section "Lambda Implementation", the article that first
+described the pattern (see the README). What it does, per invocation:
 
 1. ``boto3.client("sts")`` (a new STS client from boto3's default session);
 2. ``assume_role`` of account A's S3 access role;
@@ -43,7 +43,7 @@ URL is a bearer token).
 
 import logging
 import os
-from typing import Any, Dict
+from typing import Any
 
 import boto3
 import botocore
@@ -51,7 +51,7 @@ import botocore
 logger = logging.getLogger()
 
 
-def assume_role(role_arn: str, role_session_name: str) -> Dict[str, Any]:
+def assume_role(role_arn: str, role_session_name: str) -> dict[str, Any]:
     """
     Assume the specified IAM role based on the given role ARN.
 
@@ -73,7 +73,7 @@ def assume_role(role_arn: str, role_session_name: str) -> Dict[str, Any]:
         logger.error("Failed to assume role: %s", e)
 
 
-def get_s3_client(credentials: Dict[str, str]):
+def get_s3_client(credentials: dict[str, str]):
     """
     Create an S3 client using the provided access credentials.
 

@@ -59,7 +59,7 @@ def git_revision() -> str:
 def describe() -> dict[str, str]:
     """The machine, interpreter and libraries, as label -> value."""
     info = {
-        "Date (UTC)": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "Date (UTC)": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "CPU": f"{cpu_model()} ({os.cpu_count()} logical cores)",
         "OS": platform.platform(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",

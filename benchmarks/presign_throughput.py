@@ -135,7 +135,7 @@ def botocore_client(credentials: Credentials):
 
 def frozen_botocore_clock(epoch_seconds: int):
     """botocore reads the signing time through ``botocore.auth.get_current_datetime`` (naive UTC)."""
-    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.timezone.utc).replace(tzinfo=None)
+    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC).replace(tzinfo=None)
     return mock.patch("botocore.auth.get_current_datetime", return_value=moment)
 
 

@@ -16,7 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on CI or in a container
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 REPORT_NAME = "RESULTS.md"
 XPRESIGN_COLOUR = "#1f77b4"
@@ -89,7 +89,7 @@ def render_section(section: Section) -> list[str]:
         )
     else:
         lines.append("The issue sets no target for this figure; it is reported as measured.")
-    lines += [""] + _table(section.columns, section.rows) + [""]
+    lines += ["", *_table(section.columns, section.rows), ""]
     lines.append(f"![{section.title}]({section.chart_file})")
     lines += ["", "**Validated before timing:**", ""]
     lines += [f"- {item}" for item in section.validated]
@@ -210,7 +210,9 @@ def bar_pairs(
     axes.grid(axis="y", alpha=0.3)
 
 
-def _label_bars(axes: plt.Axes, bars, values: Sequence[float], labels: Callable[[float], str], *, fontsize: int) -> None:
+def _label_bars(
+    axes: plt.Axes, bars, values: Sequence[float], labels: Callable[[float], str], *, fontsize: int
+) -> None:
     """Each bar's value just above it."""
     for bar, value in zip(bars, values, strict=True):
         axes.annotate(

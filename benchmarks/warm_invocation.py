@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from xpresign import lambda_handler
 
 from . import function_url, guide_handler
+from .emulated_aws import GUIDE_SESSION_NAME, XPRESIGN_SESSION_NAME, World
 from .plan import Plan
 from .report import OTHER_COLOUR, XPRESIGN_COLOUR, Section, Target, bar_pairs, significant
 from .stats import (
@@ -31,7 +32,6 @@ from .stats import (
     rotated,
     settled_heap,
 )
-from .world import GUIDE_SESSION_NAME, XPRESIGN_SESSION_NAME, World
 
 MIN_SPEEDUP = 100
 P99 = 0.99
@@ -75,7 +75,7 @@ def _prepare(world: World) -> tuple[Side, Side]:
     """Both handlers in the state of a freshly started Lambda environment."""
     world.apply()
     lambda_handler.reset()
-    import boto3  # noqa: PLC0415 - the guide's dependency
+    import boto3
 
     boto3.DEFAULT_SESSION = None  # the guide's boto3.client() builds it on first use
     return (

@@ -1,11 +1,24 @@
-"""Shared fixtures: a moto server with the two accounts, and a clean environment."""
+"""Shared fixtures: a moto server with the two accounts, and a clean environment.
+
+Importing :mod:`tests.support.log_capture` here attaches its handler to the
+``xpresign`` logger while pytest collects, before any test of any directory
+runs; the hook re-exported below makes pytest call it (it moves the leak test
+to the end of the run). ``tests`` imports as a package through pyproject's
+``pythonpath``.
+"""
 
 from __future__ import annotations
 
 import os
 
+# botocore, the oracle, must sign in pure Python: with awscrt importable (a dev
+# dependency, the second oracle) it silently switches to its CRT signer, which
+# the oracle's frozen clock does not reach. Set before anything imports botocore.
+os.environ["BOTO_DISABLE_CRT"] = "true"
+
 import pytest
 
+from tests.support.log_capture import pytest_collection_modifyitems  # noqa: F401 - a pytest hook
 from xpresign import lambda_handler
 from xpresign.emulator import MotoServer, create_two_accounts
 

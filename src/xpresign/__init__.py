@@ -28,6 +28,6 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'xpresign' has no attribute {name!r}")
-    import importlib
+    import importlib  # noqa: PLC0415 - only when a name is first used
 
     return getattr(importlib.import_module(module), name)

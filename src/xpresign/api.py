@@ -140,7 +140,9 @@ class Api:
         url = self.presigner.sign(download, grant)
         if request.check:
             self.check(download, grant, deadline)
-        return PresignedUrl(url, download.bucket.alias, download.key, grant.expires_at, grant.expires_in, grant.capped_by)
+        return PresignedUrl(
+            url, download.bucket.alias, download.key, grant.expires_at, grant.expires_in, grant.capped_by
+        )
 
     def check(self, download: Download, grant: Grant, deadline: Deadline) -> None:
         """HEAD the object with the grant's credentials: NoSuchKey, AccessDenied..."""

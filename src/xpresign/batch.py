@@ -122,8 +122,10 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
     for index, item in enumerate(items):
         key = None
         try:
-            if common is not None and not defaults.check and (
-                type(item) is str or (type(item) is dict and len(item) == 1 and "key" in item)
+            if (
+                common is not None
+                and not defaults.check
+                and (type(item) is str or (type(item) is dict and len(item) == 1 and "key" in item))
             ):
                 # The short path: a bare key in the batch's bucket, at its expiry.
                 key = item if type(item) is str else item["key"]
@@ -132,7 +134,9 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
                 elif prefixes and not key.startswith(prefixes):
                     presigner.check_allowed(common, key)  # raises KeyNotAllowed
                 grant, bucket_json, capped_json = grants.get(common, common_expiry)
-                url = sign_query(endpoint, path_start + uri_encode(key, PATH_SAFE), grant.scope, grant.amz, grant.expires_in)
+                url = sign_query(
+                    endpoint, path_start + uri_encode(key, PATH_SAFE), grant.scope, grant.amz, grant.expires_in
+                )
             else:
                 if type(item) is str:
                     item = {"key": item}
@@ -207,7 +211,7 @@ def _run_checks(api: Api, checks: list, results: list, errors: list, deadline: D
             return error
         return None
 
-    for (index, parsed, _), error in zip(checks, api.executor().map(run, checks)):
+    for (index, parsed, _), error in zip(checks, api.executor().map(run, checks), strict=True):
         if error is not None:
             errors.append(error)
             entry = _error_entry(parsed.download.key, error)

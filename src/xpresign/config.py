@@ -79,12 +79,15 @@ class Config(NamedTuple):
         if found is None:
             found = next((b for b in self.buckets.values() if b.name == name), None)
         if found is None:
-            raise UnknownBucket(f"unknown bucket {excerpt(name)}: this service signs for {', '.join(sorted(self.buckets))}")
+            raise UnknownBucket(
+                f"unknown bucket {excerpt(name)}: this service signs for {', '.join(sorted(self.buckets))}"
+            )
         return found
 
 
 def default_region(environ: Mapping[str, str]) -> str | None:
-    return (environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "").strip() or None
+    # Not stripped: "eu-west-1\n" is refused at start-up, not silently mended.
+    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
 
 
 def load_config(environ: Mapping[str, str] | None = None, *, read_parameter: ParameterReader | None = None) -> Config:

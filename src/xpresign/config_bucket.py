@@ -77,7 +77,9 @@ def bucket_config(
     except XpresignError as exc:
         raise ConfigError(names["bucket"], exc.message) from None
 
-    bucket_region = values.string(names["region"], raw.get("region")) or region
+    given = raw.get("region")
+    values.string(names["region"], given)  # a string, or absent
+    bucket_region = given or region  # not stripped: whitespace makes it no region name
     if not bucket_region:
         raise ConfigError(names["region"], "not set, and neither is AWS_REGION or AWS_DEFAULT_REGION")
     try:
@@ -85,21 +87,26 @@ def bucket_config(
     except UnsupportedRegion as exc:
         raise ConfigError(names["region"], str(exc)) from None
 
-    max_expires = values.seconds(names["max_expires"], raw.get("max_expires"), DEFAULT_MAX_EXPIRES, 1, MAX_PRESIGN_EXPIRES)
+    max_expires = values.seconds(
+        names["max_expires"], raw.get("max_expires"), DEFAULT_MAX_EXPIRES, 1, MAX_PRESIGN_EXPIRES
+    )
     default_expires = values.seconds(
         names["default_expires"], raw.get("default_expires"), min(DEFAULT_EXPIRES, max_expires), 1, max_expires
     )
 
     style = values.string(names["addressing_style"], raw.get("addressing_style")) or "auto"
     if style not in ADDRESSING_STYLES:
-        raise ConfigError(names["addressing_style"], f"must be one of {', '.join(ADDRESSING_STYLES)}, got {excerpt(style)}")
+        raise ConfigError(
+            names["addressing_style"], f"must be one of {', '.join(ADDRESSING_STYLES)}, got {excerpt(style)}"
+        )
     if style == "virtual" and not is_dns_compatible(name):
         raise ConfigError(names["addressing_style"], f"'virtual' needs a DNS-compatible bucket name; {name!r} is not")
 
     role = _role(raw, names, env)
     if role is not None and role.role_arn.split(":")[1] != partition:
         raise ConfigError(
-            names["role_arn"], f"is in the {role.role_arn.split(':')[1]} partition, but the bucket's region is in {partition}"
+            names["role_arn"],
+            f"is in the {role.role_arn.split(':')[1]} partition, but the bucket's region is in {partition}",
         )
     allowed = _prefixes_with_warning(names["allowed_prefixes"], raw.get("allowed_prefixes"))
     uploads = _prefixes_with_warning(names["upload_prefixes"], raw.get("upload_prefixes"))
@@ -116,7 +123,12 @@ def bucket_config(
         allowed_content_types=_content_types(names["allowed_content_types"], raw.get("allowed_content_types")),
         upload_prefixes=uploads,
         max_upload_size=values.integer(
-            names["max_upload_size"], raw.get("max_upload_size"), DEFAULT_MAX_UPLOAD_SIZE, 1, MAX_OBJECT_SIZE, " of bytes"
+            names["max_upload_size"],
+            raw.get("max_upload_size"),
+            DEFAULT_MAX_UPLOAD_SIZE,
+            1,
+            MAX_OBJECT_SIZE,
+            " of bytes",
         ),
     )
 
@@ -169,7 +181,11 @@ def _role(raw: Mapping, names: Mapping[str, str], env: Mapping[str, str]) -> Rol
         role_arn=role_arn,
         session_name=session_name,
         duration_seconds=values.seconds(
-            names["role_duration"], raw.get("role_duration"), ROLE_CHAINING_MAX_SECONDS, MIN_ROLE_DURATION, MAX_ROLE_DURATION
+            names["role_duration"],
+            raw.get("role_duration"),
+            ROLE_CHAINING_MAX_SECONDS,
+            MIN_ROLE_DURATION,
+            MAX_ROLE_DURATION,
         ),
         external_id=external_id,
         source_identity=source_identity,

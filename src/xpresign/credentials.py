@@ -48,7 +48,6 @@ __all__ = [
     "CredentialBroker",
     "CredentialSource",
     "Credentials",
-    "EnvironmentCredentials",
     "RefreshingCredentials",
     "RoleSpec",
     "StaticCredentials",
@@ -265,7 +264,9 @@ class CredentialBroker:
         self._clock = clock
         self._spawn = spawn
         self._source_session = (
-            RefreshingCredentials(source.load, clock=clock, spawn=spawn) if getattr(source, "refreshes", False) else None
+            RefreshingCredentials(source.load, clock=clock, spawn=spawn)
+            if getattr(source, "refreshes", False)
+            else None
         )
         self._sessions: dict[RoleSpec, RefreshingCredentials] = {}
         self._sessions_lock = threading.Lock()

@@ -241,7 +241,9 @@ def create_two_accounts(
     s3_a.create_bucket(Bucket=bucket)
     for key, data in objects.items():
         s3_a.put_object(Bucket=bucket, Key=key, Body=data)
-    return TwoAccounts(endpoint_url, region, bucket, allowed_prefix, access_role_arn, lambda_role_arn, external_id, dict(objects))
+    return TwoAccounts(
+        endpoint_url, region, bucket, allowed_prefix, access_role_arn, lambda_role_arn, external_id, dict(objects)
+    )
 
 
 def _policy(*statements: dict) -> str:

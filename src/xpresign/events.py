@@ -57,7 +57,9 @@ class HttpEvent:
     @property
     def headers(self) -> dict[str, str]:
         """Header names lower-cased; non-string values dropped."""
-        return {k.lower(): v for k, v in _dict(self.raw.get("headers")).items() if isinstance(k, str) and isinstance(v, str)}
+        return {
+            k.lower(): v for k, v in _dict(self.raw.get("headers")).items() if isinstance(k, str) and isinstance(v, str)
+        }
 
     @property
     def query(self) -> dict[str, str]:

@@ -33,15 +33,13 @@ def validate_expires_in(value: object, name: str = "expires_in", *, text: bool =
         raise InvalidExpiry(f"{name} {exc} (SigV4's 7-day maximum)") from None
 
 
-def effective_expiry(
-    requested: int, policy_max: int | None, credentials_left: float | None
-) -> tuple[int, str | None]:
+def effective_expiry(requested: int, policy_max: int | None, credentials_left: float | None) -> tuple[int, str | None]:
     """``min(requested, policy maximum, SigV4 maximum, credentials' life left)``
     and which limit bound it (``None`` when the request stood)."""
     seconds, capped_by = requested, None
     if policy_max is not None and policy_max < seconds:
         seconds, capped_by = policy_max, CappedBy.POLICY
-    if MAX_PRESIGN_EXPIRES < seconds:
+    if seconds > MAX_PRESIGN_EXPIRES:
         seconds, capped_by = MAX_PRESIGN_EXPIRES, CappedBy.S3_LIMIT
     if credentials_left is not None and credentials_left < seconds:
         seconds, capped_by = int(credentials_left), CappedBy.CREDENTIALS

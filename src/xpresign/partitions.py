@@ -32,7 +32,7 @@ UNSUPPORTED = (
     ("aws-iso-b", re.compile(r"us-isob-[a-z]+-[0-9]{1,2}")),
     ("aws-iso-e", re.compile(r"eu-isoe-[a-z]+-[0-9]{1,2}")),
     ("aws-iso-f", re.compile(r"us-isof-[a-z]+-[0-9]{1,2}")),
-    ("aws-eusc", re.compile(r"eusc-[a-z]+-[0-9]{1,2}")),
+    ("aws-eusc", re.compile(r"eusc-[a-z]+-[a-z]+-[0-9]{1,2}")),
 )
 SUPPORTED_NAMES = tuple(p.name for p in SUPPORTED)
 

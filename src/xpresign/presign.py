@@ -27,8 +27,6 @@ from .values import Credentials
 
 __all__ = [
     "CappedBy",
-    "PresignedUrl",
-    "Presigner",
     "SigningScope",
     "effective_expiry",
     "presign_s3_request",

@@ -79,7 +79,11 @@ def check_content_type(bucket: BucketConfig, value: str, name: str) -> None:
     if not content_type_allowed(value, bucket.allowed_content_types):
         raise InvalidParameter(
             f"{name} {excerpt(value)} is not allowed for bucket {bucket.alias!r}"
-            + ("" if bucket.allowed_content_types else " (an active type a browser would run; see allowed_content_types)")
+            + (
+                ""
+                if bucket.allowed_content_types
+                else " (an active type a browser would run; see allowed_content_types)"
+            )
         )
 
 

@@ -26,7 +26,11 @@ class RequestLog:
         level = logging.WARNING if status >= 500 else logging.INFO
         if not logger.isEnabledFor(level):
             return
-        fields = {name: safe_for_log(value) if isinstance(value, str) else value for name, value in fields.items() if value is not None}
+        fields = {
+            name: safe_for_log(value) if isinstance(value, str) else value
+            for name, value in fields.items()
+            if value is not None
+        }
         if self._json_format:
             logger.log(level, "request", extra=fields)
         else:

@@ -104,9 +104,7 @@ def resolve_bucket_endpoint(
         return BucketEndpoint(
             bucket, region, parts.scheme, host_header(endpoint_url), f"{base_path}/{bucket}", parts.netloc
         )
-    service_host = (
-        f"s3.{dns_suffix(region)}" if use_global_endpoint else f"s3.{region}.{dns_suffix(region)}"
-    )
+    service_host = f"s3.{dns_suffix(region)}" if use_global_endpoint else f"s3.{region}.{dns_suffix(region)}"
     if addressing_style != "path" and is_dns_compatible(bucket):
         host = f"{bucket}.{service_host}"
         return BucketEndpoint(bucket, region, "https", host, "", host)
@@ -114,7 +112,7 @@ def resolve_bucket_endpoint(
 
 
 # Printable ASCII without '"' and '\\': written as it is, no escaping.
-_PLAIN_FILENAME = re.compile(rf'[ !#-\[\]-~]{{1,{MAX_FILENAME_BYTES}}}')
+_PLAIN_FILENAME = re.compile(rf"[ !#-\[\]-~]{{1,{MAX_FILENAME_BYTES}}}")
 
 
 def content_disposition(filename: object, disposition: str = "attachment") -> str:

@@ -36,7 +36,9 @@ def check_object(url: str, deadline: Deadline = NO_DEADLINE) -> None:
     except transport.TransportError as exc:
         logger.warning("S3 existence check failed (%s)", exc.reason)
         if exc.timed_out:
-            raise ServiceUnavailable("S3 did not answer the existence check in time", retry_after=RETRY_AFTER_SECONDS) from None
+            raise ServiceUnavailable(
+                "S3 did not answer the existence check in time", retry_after=RETRY_AFTER_SECONDS
+            ) from None
         raise UpstreamError("S3 did not answer the existence check") from None
     if response.status == 200:
         return

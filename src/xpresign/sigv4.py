@@ -104,10 +104,7 @@ def canonical_request(
     signed_headers: str,
     payload_hash: str,
 ) -> str:
-    return (
-        f"{method}\n{canonical_uri}\n{canonical_query}\n"
-        f"{canonical_headers_}\n{signed_headers}\n{payload_hash}"
-    )
+    return f"{method}\n{canonical_uri}\n{canonical_query}\n{canonical_headers_}\n{signed_headers}\n{payload_hash}"
 
 
 def string_to_sign(amz_date_: str, scope: str, canonical_request_: str) -> str:
@@ -213,7 +210,6 @@ def sign_headers(
     key = signing_key(credentials.secret_access_key, amz[:8], region, service)
     sig = signature(key, string_to_sign(amz, scope, request))
     signed["Authorization"] = (
-        f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, "
-        f"SignedHeaders={signed_headers}, Signature={sig}"
+        f"{ALGORITHM} Credential={credentials.access_key_id}/{scope}, SignedHeaders={signed_headers}, Signature={sig}"
     )
     return signed

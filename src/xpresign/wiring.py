@@ -22,11 +22,13 @@ from .sts import StsClient
 def configure_tls(environ: Mapping[str, str], ca_bundle: str | None = None) -> None:
     """Trust ``AWS_CA_BUNDLE`` (or ``ca_bundle``, e.g. a CLI profile's) for
     every HTTPS call; a missing or unreadable file fails start-up."""
-    setting, path = ("AWS_CA_BUNDLE", environ.get("AWS_CA_BUNDLE")) if environ.get("AWS_CA_BUNDLE") else ("ca_bundle", ca_bundle)
+    setting, path = (
+        ("AWS_CA_BUNDLE", environ.get("AWS_CA_BUNDLE")) if environ.get("AWS_CA_BUNDLE") else ("ca_bundle", ca_bundle)
+    )
     try:
         transport.set_ca_bundle(path or None)
-    except OSError as exc:  # ssl.SSLError is an OSError too
-        raise ConfigError(setting, f"cannot load the CA bundle: {exc.strerror or type(exc).__name__}") from None
+    except ValueError as exc:
+        raise ConfigError(setting, str(exc)) from None
 
 
 def presigner_from_environ(environ: Mapping[str, str] | None = None, *, spawn: Spawn | None = None) -> Presigner:

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-# `tests.support` must import whether pytest runs as `python -m pytest` (cwd on
-# sys.path) or as plain `pytest` (only this directory on sys.path).
-_REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
-
-from tests.support.seaweedfs import SeaweedFS, find_weed  # noqa: E402
+from tests.support.seaweedfs import SeaweedFS, find_weed
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -77,7 +77,7 @@ def test_smoke_run_states_each_target_and_the_machine(smoke_report):
 
 
 def test_a_missed_target_is_reported_plainly_with_its_profile():
-    from benchmarks.report import Section, Target, render_section  # noqa: PLC0415 - matplotlib only when run
+    from benchmarks.report import Section, Target, render_section
 
     section = Section(
         number=9,
@@ -102,7 +102,7 @@ def test_a_missed_target_is_reported_plainly_with_its_profile():
 
 @pytest.mark.parametrize("argv", [["--smoke"], ["--only", "1"]])
 def test_partial_runs_cannot_overwrite_the_committed_report(argv, capsys):
-    from benchmarks.__main__ import parse_args  # noqa: PLC0415 - boto3 and matplotlib only when run
+    from benchmarks.__main__ import parse_args
 
     with pytest.raises(SystemExit) as exited:
         parse_args(argv)

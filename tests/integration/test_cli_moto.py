@@ -37,7 +37,7 @@ def run(argv, stdin: str = ""):
 
 
 def sha256_of(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - moto on loopback
+    with urllib.request.urlopen(url, timeout=10) as response:
         return hashlib.sha256(response.read()).hexdigest()
 
 
@@ -71,3 +71,31 @@ def test_expiry_beyond_the_role_session_is_capped_and_says_so(two_accounts, as_l
         assert result["expires_in"] <= ROLE_CHAINING_MAX_SECONDS - EXPIRY_SAFETY_MARGIN_SECONDS
         assert f"X-Amz-Expires={result['expires_in']}&" in result["url"]
     assert sha256_of(results[-1]["url"]) == hashlib.sha256(two_accounts.objects[results[-1]["key"]]).hexdigest()
+
+
+def test_check_maps_s3_answers_to_exit_codes(two_accounts, as_lambda_role):
+    """--check HEADs each object with the signing credentials: every URL is
+    still printed for the objects that exist, each missing one is one line on
+    stderr, and the run exits 7 (NOT_FOUND)."""
+    present = next(iter(two_accounts.objects))
+    base = f"s3://{two_accounts.bucket}/"
+    code, out, err = run(["url", base + present, base + "movies/missing.mp4", "--role-arn",
+                          two_accounts.access_role_arn, "--check", "--expires-in", "600"])  # fmt: skip
+    assert code == ExitCode.NOT_FOUND
+    assert (
+        len(out.splitlines()) == 1
+        and sha256_of(out.strip()) == hashlib.sha256(two_accounts.objects[present]).hexdigest()
+    )
+    assert (
+        err
+        == f"xpresign: error: {base}movies/missing.mp4: NoSuchKey: no such object (checked with the bucket owner's role)\n"
+    )
+
+
+def test_check_in_json_mode_reports_each_key(two_accounts, as_lambda_role):
+    base = f"s3://{two_accounts.bucket}/"
+    code, out, err = run(["url", base + "movies/missing.mp4", "--role-arn", two_accounts.access_role_arn, "--check",
+                          "--json"])  # fmt: skip
+    assert (code, err) == (ExitCode.NOT_FOUND, "")
+    (line,) = out.splitlines()
+    assert json.loads(line)["error"]["code"] == "NoSuchKey"

@@ -65,7 +65,7 @@ def all_at_once(target, count: int = THREADS) -> list:
         barrier.wait()
         try:
             results[index] = target()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(i,), name=f"caller-{i}") for i in range(count)]
@@ -77,10 +77,8 @@ def all_at_once(target, count: int = THREADS) -> list:
     return results
 
 
-
 def signer(result: PresignedUrl) -> str:
     return signer_of(result.url)
-
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from xpresign.cli import ExitCode
 from xpresign.emulator import demo_objects
 
 
-
 @pytest.mark.slow  # starts its own moto server: ~5 s
 def test_demo_verifies_every_download_and_shows_the_refusal():
     # Run as a user would, on a machine with AWS and proxy settings of its own,
@@ -30,7 +29,12 @@ def test_demo_verifies_every_download_and_shows_the_refusal():
         "PYTHONIOENCODING": "utf-8",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "xpresign", "demo"], env=env, capture_output=True, text=True, encoding="utf-8", timeout=120
+        [sys.executable, "-m", "xpresign", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
     )
 
     printed = done.stdout
@@ -69,7 +73,7 @@ def file_server():
     body = b"the bytes on the server"
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

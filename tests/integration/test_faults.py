@@ -22,10 +22,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from tests.support import fake_sts
-from tests.support.fake_sts import FakeSts, ManualClock, signer_of, watch_for_leaks
 import xpresign.sts
 import xpresign.wiring
+from tests.support import fake_sts
+from tests.support.fake_sts import FakeSts, ManualClock, signer_of, watch_for_leaks
 from xpresign import lambda_handler
 from xpresign.credentials import EXPIRY_SAFETY_MARGIN_SECONDS, MANDATORY_REFRESH_SECONDS, Credentials, RoleSpec
 from xpresign.errors import RoleNotAssumable, StsThrottled, StsUnavailable, UpstreamError
@@ -68,7 +68,6 @@ class RecordingSleep:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
-
 
 
 @pytest.fixture
@@ -177,7 +176,7 @@ def test_an_unsigned_request_is_refused():
             method="POST",
         )
         with pytest.raises(urllib.error.HTTPError) as raised:
-            urllib.request.urlopen(request, timeout=5)  # noqa: S310 - loopback
+            urllib.request.urlopen(request, timeout=5)
         with raised.value as response:
             assert response.code == 403 and b"<Code>MissingAuthenticationToken</Code>" in response.read()
     (seen,) = fake.requests
@@ -316,11 +315,16 @@ def test_access_denied_is_not_retried(sts, clock):
     ("body", "complaint"),
     [
         (b"<AssumeRoleResponse><AssumeRoleResult>", "malformed XML"),
-        (b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAX</AccessKeyId>"
-         b"</Credentials></AssumeRoleResult></AssumeRoleResponse>", "lacks SecretAccessKey, SessionToken, Expiration"),
-        (b"<AssumeRoleResponse><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>S</SecretAccessKey>"
-         b"<SessionToken>T</SessionToken><Expiration>tomorrow</Expiration></Credentials></AssumeRoleResponse>",
-         "Expiration that is not an ISO 8601 time"),
+        (
+            b"<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAX</AccessKeyId>"
+            b"</Credentials></AssumeRoleResult></AssumeRoleResponse>",
+            "lacks SecretAccessKey, SessionToken, Expiration",
+        ),
+        (
+            b"<AssumeRoleResponse><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>S</SecretAccessKey>"
+            b"<SessionToken>T</SessionToken><Expiration>tomorrow</Expiration></Credentials></AssumeRoleResponse>",
+            "Expiration that is not an ISO 8601 time",
+        ),
     ],
     ids=["truncated-xml", "missing-fields", "bad-expiration"],
 )
@@ -533,7 +537,7 @@ def test_api_sends_the_configured_session_options(live_sts):
         XPRESIGN_ROLE_SESSION_NAME="xpresign-prod",
         XPRESIGN_ROLE_DURATION="1800",
     )
-    status, _, body = call(lambda_handler.build_app(env), function_url_get(key=KEY))
+    status, _, _body = call(lambda_handler.build_app(env), function_url_get(key=KEY))
     assert status == 200
     (request,) = live_sts.requests
     assert request.signature_checked and request.problems == ()

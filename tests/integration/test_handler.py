@@ -27,8 +27,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from tests.log_capture import lambda_json, remember_url_secrets
 from tests.support.fake_sts import ACCESS_DENIED, INTERNAL_FAILURE, THROTTLING, FakeSts
+from tests.support.log_capture import lambda_json, remember_url_secrets
 from xpresign import lambda_handler
 from xpresign.sts import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 
@@ -93,12 +93,12 @@ def invoke(event: object, context: LambdaContext | None = None) -> Answer:
 
 
 def results_of(answer: Answer) -> list[dict]:
-    return answer.body["results"] if "results" in answer.body else [answer.body]
+    return answer.body.get("results", [answer.body])
 
 
 def download(url: str) -> tuple[bytes, Message]:
     """The object's bytes and the response headers (looked up case-insensitively)."""
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - a moto URL on loopback
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.read(), response.headers
 
 
@@ -227,7 +227,7 @@ def test_fixture_end_to_end(name, configure, two_accounts):
         assert result["bucket"] == BUCKET
         if item.expires_in is None:
             assert result["capped_by"] == "credentials"
-            assert SESSION_SECONDS - SAFETY_MARGIN_SECONDS - CLOCK_SLACK_SECONDS <= result["expires_in"]
+            assert result["expires_in"] >= SESSION_SECONDS - SAFETY_MARGIN_SECONDS - CLOCK_SLACK_SECONDS
             assert result["expires_in"] <= SESSION_SECONDS - SAFETY_MARGIN_SECONDS
         else:
             assert (result["expires_in"], result["capped_by"]) == (item.expires_in, None)
@@ -311,7 +311,9 @@ CALLER_ERRORS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("event", "door", "status", "code"), CALLER_ERRORS, ids=[f"{c[3]}-{i}" for i, c in enumerate(CALLER_ERRORS)])
+@pytest.mark.parametrize(
+    ("event", "door", "status", "code"), CALLER_ERRORS, ids=[f"{c[3]}-{i}" for i, c in enumerate(CALLER_ERRORS)]
+)
 def test_caller_errors(event, door, status, code, configure):
     answer = invoke(event)
     assert_response_shape(answer, door, status)
@@ -383,14 +385,14 @@ class DenyingS3:
         denying = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+            def do_HEAD(self) -> None:
                 denying.requests.append(("HEAD", self.path))
                 self.send_response(403)
                 self.send_header("x-amz-request-id", "4442587FB7D0A2F9")
                 self.send_header("Content-Type", "application/xml")
                 self.end_headers()
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 denying.requests.append(("GET", self.path))
                 body = (
                     b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -583,7 +585,7 @@ def test_one_structured_line_per_request(configure, caplog, lambda_env):
     (record,) = request_records(caplog)
     assert "\n" not in record.getMessage()
     fields = json.loads(record.getMessage())
-    assert LOG_FIELDS <= set(fields)
+    assert set(fields) >= LOG_FIELDS
     assert fields["request_id"] == context.aws_request_id
     assert fields["front_door"] == "function-url"
     assert (fields["bucket"], fields["key"], fields["items"]) == (BUCKET, "movies/metropolis-1927.mp4", 1)
@@ -625,7 +627,7 @@ def test_lambda_json_log_format(configure, caplog, monkeypatch, lambda_env):
     assert "\n" not in line
     document = json.loads(line)
     assert document["message"] == "request" and document["level"] == "INFO"
-    assert LOG_FIELDS <= set(document)
+    assert set(document) >= LOG_FIELDS
     assert document["request_id"] == context.aws_request_id
     assert (document["front_door"], document["capped_by"]) == ("alb", "credentials")
     assert document["key"] == "movies/the general+1926~restored.mp4"

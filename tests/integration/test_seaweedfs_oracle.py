@@ -57,7 +57,11 @@ def replace_query(url: str, name: str, value: str | None) -> str:
     everything else byte-for-byte as signed."""
     parts = urllib.parse.urlsplit(url)
     pairs = [p.split("=", 1) for p in parts.query.split("&")]
-    out = [f"{k}={urllib.parse.quote(value, safe='') if k == name else v}" for k, v in pairs if k != name or value is not None]
+    out = [
+        f"{k}={urllib.parse.quote(value, safe='') if k == name else v}"
+        for k, v in pairs
+        if k != name or value is not None
+    ]
     return urllib.parse.urlunsplit(parts._replace(query="&".join(out)))
 
 
@@ -195,7 +199,7 @@ def test_assume_role_form_post_with_sigv4_header_auth(seaweedfs):
     )
     SigV4Auth(Credentials(*seaweedfs.caller_credentials), "sts", seaweedfs.region).add_auth(request)
     prepared = request.prepare()
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
     req = urllib.request.Request(prepared.url, data=body.encode(), method="POST", headers=dict(prepared.headers))
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200
@@ -208,7 +212,7 @@ def test_assume_role_form_post_with_sigv4_header_auth(seaweedfs):
     assert fields["SecretAccessKey"] and fields["SessionToken"]
     # RFC 3339 with a Z, whole seconds; DurationSeconds is honoured.
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", fields["Expiration"])
-    expiration = dt.datetime.strptime(fields["Expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    expiration = dt.datetime.strptime(fields["Expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     assert abs((expiration - before).total_seconds() - 900) < 30
     # And the credentials work.
     role = {k: fields[k] for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from xpresign.credentials import CredentialBroker, Credentials, RoleSpec, StaticCredentials
 from xpresign import emulator
+from xpresign.credentials import CredentialBroker, Credentials, RoleSpec, StaticCredentials
 from xpresign.emulator import ACCOUNT_A, free_port
 from xpresign.errors import StsUnavailable
 from xpresign.sts import MAX_ATTEMPTS, StsClient

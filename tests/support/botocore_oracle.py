@@ -6,13 +6,18 @@ import datetime
 from unittest import mock
 
 import boto3
+import botocore.compat
 from botocore.config import Config
+
+# tests/conftest.py sets BOTO_DISABLE_CRT before botocore loads: the oracle is
+# botocore's pure-Python signer, whatever else is installed.
+assert not botocore.compat.HAS_CRT, "botocore would sign with awscrt: set BOTO_DISABLE_CRT=true before importing it"
 
 
 def frozen_clock(epoch_seconds: int):
     """Freeze botocore's signing clock at ``epoch_seconds`` (botocore reads the
     time through ``botocore.auth.get_current_datetime``, naive UTC)."""
-    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.timezone.utc).replace(tzinfo=None)
+    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC).replace(tzinfo=None)
     return mock.patch("botocore.auth.get_current_datetime", return_value=moment)
 
 

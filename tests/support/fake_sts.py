@@ -207,6 +207,7 @@ class FakeSts:
         secrets: Mapping[str, str] | None = None,
         session_seconds: int | None = None,
         max_clock_skew: float | None = MAX_CLOCK_SKEW_SECONDS,
+        tls=None,
     ):
         self.region = region
         self.clock = clock
@@ -215,6 +216,7 @@ class FakeSts:
         self.secrets = dict(secrets or {})
         self.session_seconds = session_seconds
         self.max_clock_skew = max_clock_skew
+        self.tls = tls  # an ssl.SSLContext: serve https (tests/support/tls.py)
         self.default = OK
         self._script: collections.deque[Reply] = collections.deque()
         self._requests: list[StsRequest] = []
@@ -284,7 +286,7 @@ class FakeSts:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> FakeSts:
         fake = self
@@ -295,6 +297,8 @@ class FakeSts:
         self._stopping.clear()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-sts", daemon=True
         )
@@ -566,7 +570,7 @@ class _Handler(BaseHTTPRequestHandler):
     sts: FakeSts
     server_version = "FakeSTS/1.0"
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         self.sts._serve(self)
 
     do_GET = do_PUT = do_DELETE = do_POST  # noqa: N815 - STS refuses them; the check says why
@@ -609,7 +613,7 @@ def signer_of(url: str) -> str:
 
 def watch_for_leaks(sts: FakeSts, *source_secrets: str) -> None:
     """Hand the source secrets and every session ``sts`` issued to the
-    session-wide log-leak test (tests/log_capture.py)."""
-    from tests.log_capture import remember_secret  # noqa: PLC0415 - only tests that police logs
+    session-wide log-leak test (tests/support/log_capture.py)."""
+    from tests.support.log_capture import remember_secret
 
     remember_secret(*source_secrets, *(v for s in sts.issued for v in (s.secret_access_key, s.session_token)))

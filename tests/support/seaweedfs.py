@@ -49,8 +49,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -188,7 +189,7 @@ class SeaweedFS:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def __enter__(self) -> "SeaweedFS":
+    def __enter__(self) -> SeaweedFS:
         self.start()
         return self
 
@@ -282,9 +283,7 @@ class SeaweedFS:
                     "roleArn": self.external_id_role_arn,
                     "trustPolicy": {
                         "Version": "2012-10-17",
-                        "Statement": [
-                            {**trust_caller, "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}}
-                        ],
+                        "Statement": [{**trust_caller, "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}}],
                     },
                     "attachedPolicies": [POLICY_NAME],
                 },
@@ -349,7 +348,7 @@ class SeaweedFS:
         assert self.tmpdir is not None and self.log_path is not None
         ports, admin = _pick_ports(8)
         names = ["master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc", "s3", "s3_grpc"]
-        self.ports = dict(zip(names, ports))
+        self.ports = dict(zip(names, ports, strict=False))
         self.ports["admin"] = admin
         self.ports["admin_grpc"] = admin + 10000
         (self.tmpdir / "data").mkdir(exist_ok=True)

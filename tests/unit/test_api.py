@@ -192,7 +192,11 @@ def test_batch_defaults_are_inherited_and_items_override_them():
 
 @pytest.mark.parametrize(
     ("defaults", "code"),
-    [({"expires_in": "soon"}, "InvalidExpiry"), ({"bucket": "nope"}, "UnknownBucket"), ({"check": "maybe"}, "InvalidParameter")],
+    [
+        ({"expires_in": "soon"}, "InvalidExpiry"),
+        ({"bucket": "nope"}, "UnknownBucket"),
+        ({"check": "maybe"}, "InvalidParameter"),
+    ],
 )
 def test_a_bad_batch_default_fails_the_batch_once(defaults, code):
     """Validated once: one 400, not one error per item (1,000 copies of a bad
@@ -374,8 +378,12 @@ def test_error_outcome_without_retry_after_has_no_header():
 
 @pytest.mark.parametrize(
     ("data", "error"),
-    [(None, InvalidRequest), (b"\xff{}", MalformedJson), (b"{'key': 1}", MalformedJson),
-     (b"[" * 100_000, MalformedJson)],  # fmt: skip
+    [
+        (None, InvalidRequest),
+        (b"\xff{}", MalformedJson),
+        (b"{'key': 1}", MalformedJson),
+        (b"[" * 100_000, MalformedJson),
+    ],
 )
 def test_parse_json_refusals(data, error):
     with pytest.raises(error) as raised:

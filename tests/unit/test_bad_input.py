@@ -31,7 +31,7 @@ from hypothesis import event as note_event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from tests.log_capture import lambda_json
+from tests.support.log_capture import lambda_json
 from xpresign.events import MAX_BODY_BYTES
 from xpresign.lambda_handler import build_app
 
@@ -88,7 +88,7 @@ def load(name: str) -> dict:
 
 
 class _NoObjects(BaseHTTPRequestHandler):
-    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+    def do_HEAD(self) -> None:
         self.send_response(404)
         self.end_headers()
 
@@ -213,7 +213,7 @@ def outcome(response: object) -> tuple[int | None, dict]:
 
 
 def error_code(response: object) -> str | None:
-    status, body = outcome(response)
+    _status, body = outcome(response)
     return body.get("error", {}).get("code")
 
 
@@ -307,8 +307,12 @@ def post_bodies(draw) -> tuple[object, bool]:
 
 
 QUERY_FIELDS = ["key", "bucket", "expires_in", "filename", "response_content_type", "version_id", "check"]
-query_values = st.text(max_size=30) | KEY_1025_BYTES | ALLOWED_KEYS | st.integers().map(str) | st.sampled_from(
-    ["", "0", "-1", "1.5", "1e3", "900.0", "604801", "9" * 40, "true", "false", "maybe"]
+query_values = (
+    st.text(max_size=30)
+    | KEY_1025_BYTES
+    | ALLOWED_KEYS
+    | st.integers().map(str)
+    | st.sampled_from(["", "0", "-1", "1.5", "1e3", "900.0", "604801", "9" * 40, "true", "false", "maybe"])
 )
 queries = st.fixed_dictionaries({}, optional={name: query_values for name in QUERY_FIELDS}) | st.dictionaries(
     st.sampled_from(QUERY_FIELDS) | st.text(max_size=8), query_values, max_size=5
@@ -427,7 +431,9 @@ def through_every_door(request: dict) -> list[dict | object]:
 
 
 @settings(SETTINGS, max_examples=FOCUSED)
-@given(key=st.just(EMPTY_KEY) | KEY_1025_BYTES | OTHER_KEYS | SURROGATES | st.integers() | st.lists(st.text(), max_size=1))
+@given(
+    key=st.just(EMPTY_KEY) | KEY_1025_BYTES | OTHER_KEYS | SURROGATES | st.integers() | st.lists(st.text(), max_size=1)
+)
 def test_bad_keys_get_their_code(apps, key):
     if key == EMPTY_KEY:
         expected = "MissingKey"
@@ -480,7 +486,7 @@ def test_unknown_buckets(apps, bucket):
     events.append({"items": ["movies/metropolis-1927.mp4"], "bucket": bucket})
     for event in events:
         for response in serve(apps, event):
-            status, body = outcome(response)
+            _status, body = outcome(response)
             codes = [r["error"]["code"] for r in body["results"]] if "results" in body else [body["error"]["code"]]
             assert codes == ["UnknownBucket"], (bucket, response)
 

@@ -190,7 +190,7 @@ def built_with_bytecode(tmp_path_factory) -> build.LambdaZip:
 
 
 def test_bytecode_goes_in_only_for_this_pythons_runtime(built, built_with_bytecode):
-    assert not built.bytecode or build.DEFAULT_RUNTIME == build.this_runtime()
+    assert not built.bytecode or build.this_runtime() == build.DEFAULT_RUNTIME
     names = zipfile.ZipFile(built_with_bytecode.path).namelist()
     pycs = [n for n in names if n.endswith(".pyc")]
     tag = sys.implementation.cache_tag

@@ -87,7 +87,9 @@ def test_version(capsys):
 
 
 def test_python_dash_m_runs_the_same_program():
-    done = subprocess.run([sys.executable, "-m", "xpresign", "url", "not-a-uri"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "xpresign", "url", "not-a-uri"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == ExitCode.USAGE
     assert done.stderr.startswith("xpresign: error: not an s3:// URI") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
@@ -116,7 +118,9 @@ def test_a_bad_uri_is_a_usage_error(uri, fragment, static_credentials):
 
 @pytest.mark.parametrize("value", ["0", "604801", "2h", "-5", "1.5"])
 def test_a_bad_expiry_is_a_usage_error(value, static_credentials):
-    assert_one_line_error(*run(["url", "s3://bucket/key", "--expires-in", value]), ExitCode.USAGE, "--expires-in", repr(value))
+    assert_one_line_error(
+        *run(["url", "s3://bucket/key", "--expires-in", value]), ExitCode.USAGE, "--expires-in", repr(value)
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,7 +151,9 @@ def test_no_region_anywhere_is_a_usage_error(monkeypatch):
 
 def test_no_credentials_is_a_one_line_error(monkeypatch):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # don't wait for an instance role
-    assert_one_line_error(*run(["url", "s3://bucket/key", "--region", REGION]), ExitCode.NO_CREDENTIALS, "no credentials")
+    assert_one_line_error(
+        *run(["url", "s3://bucket/key", "--region", REGION]), ExitCode.NO_CREDENTIALS, "no credentials"
+    )
 
 
 def test_an_unknown_profile_is_a_one_line_error(static_credentials):
@@ -252,7 +258,9 @@ class TerminalStderr(io.StringIO):
 )
 def test_progress_bar_only_on_a_terminal_above_the_threshold(count, terminal, drawn, static_credentials):
     stdin = "".join(f"k/{i}\n" for i in range(count))
-    code, out, err = run(["url", "--from", "-", "--bucket", "b-1"], stdin=stdin, stderr=TerminalStderr() if terminal else None)
+    code, out, err = run(
+        ["url", "--from", "-", "--bucket", "b-1"], stdin=stdin, stderr=TerminalStderr() if terminal else None
+    )
     assert code == ExitCode.OK
     assert len(out.splitlines()) == count
     if drawn:

@@ -60,7 +60,12 @@ def test_every_variable_is_read():
 
 def test_role_defaults_to_the_chaining_cap_and_the_function_name():
     config = load_config(
-        {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": ROLE, "AWS_LAMBDA_FUNCTION_NAME": "presigner-prod"}
+        {
+            "XPRESIGN_BUCKET": "b-1",
+            "AWS_REGION": "eu-west-1",
+            "XPRESIGN_ROLE_ARN": ROLE,
+            "AWS_LAMBDA_FUNCTION_NAME": "presigner-prod",
+        }
     )
     role = config.bucket().role
     assert role.duration_seconds == ROLE_CHAINING_MAX_SECONDS
@@ -121,27 +126,106 @@ def test_toml_file(tmp_path):
         ({"XPRESIGN_BUCKET": "b-1"}, "XPRESIGN_BUCKET_REGION", "AWS_REGION"),
         ({"XPRESIGN_BUCKET": "bad bucket!", "AWS_REGION": "eu-west-1"}, "XPRESIGN_BUCKET", "invalid bucket name"),
         ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "Europe"}, "XPRESIGN_BUCKET_REGION", "not an AWS region"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "2h"}, "XPRESIGN_MAX_EXPIRES", "'2h'"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "604801"}, "XPRESIGN_MAX_EXPIRES", "604800"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "600", "XPRESIGN_DEFAULT_EXPIRES": "900"}, "XPRESIGN_DEFAULT_EXPIRES", "from 1 to 600"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": "arn:aws:iam::1:user/x"}, "XPRESIGN_ROLE_ARN", "not an IAM role ARN"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_EXTERNAL_ID": "x-1"}, "XPRESIGN_EXTERNAL_ID", "set role_arn"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": ROLE, "XPRESIGN_ROLE_DURATION": "60"}, "XPRESIGN_ROLE_DURATION", "900"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": ROLE, "XPRESIGN_SESSION_TAGS": "team"}, "XPRESIGN_SESSION_TAGS", "key=value"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ADDRESSING_STYLE": "dns"}, "XPRESIGN_ADDRESSING_STYLE", "auto"),
-        ({"XPRESIGN_BUCKET": "b.1", "AWS_REGION": "eu-west-1", "XPRESIGN_ADDRESSING_STYLE": "virtual"}, "XPRESIGN_ADDRESSING_STYLE", "DNS-compatible"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_USE_GLOBAL_ENDPOINT": "maybe"}, "XPRESIGN_USE_GLOBAL_ENDPOINT", "true or false"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_BATCH": "0"}, "XPRESIGN_MAX_BATCH", "from 1 to 10000"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_CORS_ALLOW_ORIGINS": "app.example.com"}, "XPRESIGN_CORS_ALLOW_ORIGINS", "origin"),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "2h"},
+            "XPRESIGN_MAX_EXPIRES",
+            "'2h'",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "604801"},
+            "XPRESIGN_MAX_EXPIRES",
+            "604800",
+        ),
+        (
+            {
+                "XPRESIGN_BUCKET": "b-1",
+                "AWS_REGION": "eu-west-1",
+                "XPRESIGN_MAX_EXPIRES": "600",
+                "XPRESIGN_DEFAULT_EXPIRES": "900",
+            },
+            "XPRESIGN_DEFAULT_EXPIRES",
+            "from 1 to 600",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ROLE_ARN": "arn:aws:iam::1:user/x"},
+            "XPRESIGN_ROLE_ARN",
+            "not an IAM role ARN",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_EXTERNAL_ID": "x-1"},
+            "XPRESIGN_EXTERNAL_ID",
+            "set role_arn",
+        ),
+        (
+            {
+                "XPRESIGN_BUCKET": "b-1",
+                "AWS_REGION": "eu-west-1",
+                "XPRESIGN_ROLE_ARN": ROLE,
+                "XPRESIGN_ROLE_DURATION": "60",
+            },
+            "XPRESIGN_ROLE_DURATION",
+            "900",
+        ),
+        (
+            {
+                "XPRESIGN_BUCKET": "b-1",
+                "AWS_REGION": "eu-west-1",
+                "XPRESIGN_ROLE_ARN": ROLE,
+                "XPRESIGN_SESSION_TAGS": "team",
+            },
+            "XPRESIGN_SESSION_TAGS",
+            "key=value",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_ADDRESSING_STYLE": "dns"},
+            "XPRESIGN_ADDRESSING_STYLE",
+            "auto",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b.1", "AWS_REGION": "eu-west-1", "XPRESIGN_ADDRESSING_STYLE": "virtual"},
+            "XPRESIGN_ADDRESSING_STYLE",
+            "DNS-compatible",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_USE_GLOBAL_ENDPOINT": "maybe"},
+            "XPRESIGN_USE_GLOBAL_ENDPOINT",
+            "true or false",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_BATCH": "0"},
+            "XPRESIGN_MAX_BATCH",
+            "from 1 to 10000",
+        ),
+        (
+            {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_CORS_ALLOW_ORIGINS": "app.example.com"},
+            "XPRESIGN_CORS_ALLOW_ORIGINS",
+            "origin",
+        ),
         ({"XPRESIGN_BUCKET": "b-1", "XPRESIGN_CONFIG": "{}"}, "XPRESIGN_CONFIG", "not both"),
         ({"XPRESIGN_CONFIG": "{}", "XPRESIGN_CONFIG_FILE": "/x"}, "XPRESIGN_CONFIG", "set only one of"),
         ({"XPRESIGN_CONFIG": "{not json"}, "XPRESIGN_CONFIG", "not valid JSON or TOML"),
         ({"XPRESIGN_CONFIG": "[1, 2]"}, "XPRESIGN_CONFIG", "not valid JSON or TOML"),
         ({"XPRESIGN_CONFIG": '{"buckets": {}}'}, "XPRESIGN_CONFIG: buckets", "at least one"),
         ({"XPRESIGN_CONFIG": '{"bucket": {}}'}, "XPRESIGN_CONFIG: bucket", "unknown setting"),
-        ({"XPRESIGN_CONFIG": '{"buckets": {"m": {"max_expire": 5}}}', "AWS_REGION": "eu-west-1"}, "XPRESIGN_CONFIG: buckets.m.max_expire", "typo"),
-        ({"XPRESIGN_CONFIG": '{"buckets": {"m": {"allowed_prefixes": [1]}}}', "AWS_REGION": "eu-west-1"}, "XPRESIGN_CONFIG: buckets.m.allowed_prefixes", "list of strings"),
-        ({"XPRESIGN_CONFIG": '{"buckets": {"m": {}}, "max_batch": 5}', "XPRESIGN_MAX_BATCH": "6", "AWS_REGION": "eu-west-1"}, "XPRESIGN_MAX_BATCH", "one place"),
+        (
+            {"XPRESIGN_CONFIG": '{"buckets": {"m": {"max_expire": 5}}}', "AWS_REGION": "eu-west-1"},
+            "XPRESIGN_CONFIG: buckets.m.max_expire",
+            "typo",
+        ),
+        (
+            {"XPRESIGN_CONFIG": '{"buckets": {"m": {"allowed_prefixes": [1]}}}', "AWS_REGION": "eu-west-1"},
+            "XPRESIGN_CONFIG: buckets.m.allowed_prefixes",
+            "list of strings",
+        ),
+        (
+            {
+                "XPRESIGN_CONFIG": '{"buckets": {"m": {}}, "max_batch": 5}',
+                "XPRESIGN_MAX_BATCH": "6",
+                "AWS_REGION": "eu-west-1",
+            },
+            "XPRESIGN_MAX_BATCH",
+            "one place",
+        ),
         ({"XPRESIGN_CONFIG_FILE": "/nonexistent/xpresign.json"}, "XPRESIGN_CONFIG_FILE", "cannot read"),
     ],
 )

@@ -17,11 +17,10 @@ import time
 import pytest
 
 from xpresign.credentials import (
-    spawn_daemon_thread,
-    REFRESH_FIRST_HOLD_DOWN_SECONDS,
     ADVISORY_REFRESH_SECONDS,
     MANDATORY_REFRESH_SECONDS,
     MIN_REFRESH_GAIN_SECONDS,
+    REFRESH_FIRST_HOLD_DOWN_SECONDS,
     CredentialBroker,
     Credentials,
     EnvironmentCredentials,
@@ -29,6 +28,7 @@ from xpresign.credentials import (
     RoleSpec,
     StaticCredentials,
     parse_timestamp,
+    spawn_daemon_thread,
 )
 from xpresign.errors import NoCredentials, RoleNotAssumable, StsThrottled, StsUnavailable
 
@@ -375,7 +375,7 @@ def _run_threads(count: int, target) -> list:
         barrier.wait()
         try:
             results[index] = target()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]

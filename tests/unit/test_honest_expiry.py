@@ -383,7 +383,7 @@ def botocore_url(credentials: Credentials, instant: int, expires_in: int, key: s
         aws_session_token=credentials.session_token,
         config=BotocoreConfig(signature_version="s3v4", s3={"addressing_style": "virtual"}),
     )
-    frozen = dt.datetime.fromtimestamp(instant, dt.timezone.utc).replace(tzinfo=None)
+    frozen = dt.datetime.fromtimestamp(instant, dt.UTC).replace(tzinfo=None)
     with mock.patch("botocore.auth.get_current_datetime", return_value=frozen):
         return client.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=expires_in)
 

@@ -1,6 +1,6 @@
 """No log line carries a presigned URL's secrets (issue 5).
 
-tests/log_capture.py records every record the ``xpresign`` loggers emit during
+tests/support/log_capture.py records every record the ``xpresign`` loggers emit during
 the session (see its docstring for the design); this module runs last (its
 conftest hook moves it there) and asserts that none holds X-Amz-Signature,
 X-Amz-Security-Token, X-Amz-Credential, a SigV4 Authorization header, or any
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.log_capture import lambda_json, leaks, lines, remember_secret, remember_url_secrets
 from tests.support.fake_sts import ACCESS_DENIED, THROTTLING, FakeSts
+from tests.support.log_capture import lambda_json, leaks, lines, remember_secret, remember_url_secrets
 from xpresign.lambda_handler import build_app
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -97,13 +97,10 @@ def test_the_detector_detects():
     remember_secret("s3cr3t-token-value-for-the-detector")
     record2 = logging.LogRecord("xpresign", logging.INFO, __file__, 1, "request", (), None)
     record2.token = "s3cr3t-token-value-for-the-detector"  # an `extra` field, as in JSON logs
-    from tests.log_capture import CapturedLine  # noqa: PLC0415
+    from tests.support.log_capture import CapturedLine
 
     found = leaks(
-        [
-            CapturedLine("t", r.name, "\n".join([r.getMessage(), json.dumps(lambda_json(r))]))
-            for r in (record, record2)
-        ]
+        [CapturedLine("t", r.name, "\n".join([r.getMessage(), json.dumps(lambda_json(r))])) for r in (record, record2)]
     )
     assert len(found) == 2
     assert "X-Amz-Signature" in found[0] and "a secret of" in found[1]
@@ -113,6 +110,6 @@ def test_the_detector_detects():
 def test_no_log_line_of_the_whole_session_leaks():
     """Runs last: every record every test made the handler emit."""
     captured = lines()
-    assert captured, "no xpresign log record was captured: is tests/log_capture.py's handler installed?"
+    assert captured, "no xpresign log record was captured: is tests/support/log_capture.py's handler installed?"
     problems = leaks(captured)
     assert problems == [], "\n".join(problems[:20])

@@ -80,7 +80,7 @@ def fixture_events() -> list[dict]:
 def served_urls(answers: list[dict]) -> list[str]:
     urls = []
     for answer in answers:
-        body = (json.loads(answer["body"] or "{}") if "statusCode" in answer else answer)
+        body = json.loads(answer["body"] or "{}") if "statusCode" in answer else answer
         urls += [r["url"] for r in body.get("results", [body]) if "url" in r]
     return urls
 

@@ -33,8 +33,13 @@ keys = st.text(
 ).filter(lambda k: len(k.encode()) <= MAX_KEY_BYTES)
 dns_buckets = st.from_regex(r"\A[a-z0-9][a-z0-9-]{1,40}[a-z0-9]\Z").filter(lambda b: "--" not in b[:4])
 # Session tokens are base64 (with + / =) in practice; the alphabet covers that and more.
-tokens = st.one_of(st.none(), st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=16, max_size=900))
-instants = st.integers(min_value=calendar.timegm((2015, 1, 1, 0, 0, 0)), max_value=calendar.timegm((2035, 12, 31, 23, 59, 59)))
+tokens = st.one_of(
+    st.none(),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=16, max_size=900),
+)
+instants = st.integers(
+    min_value=calendar.timegm((2015, 1, 1, 0, 0, 0)), max_value=calendar.timegm((2035, 12, 31, 23, 59, 59))
+)
 # What str.isprintable() accepts: no control, format, private, unassigned or separator characters but space.
 printable = st.text(
     alphabet=st.characters(
@@ -54,7 +59,9 @@ def _theirs(bucket, key, region, token, expires, now, method="get_object", clien
     client = botocore_oracle.s3_client(
         region, access_key_id=AKID, secret_access_key=SECRET, session_token=token, **(client_options or {})
     )
-    return botocore_oracle.presigned_url(client, now, method=method, expires_in=expires, Bucket=bucket, Key=key, **params)
+    return botocore_oracle.presigned_url(
+        client, now, method=method, expires_in=expires, Bucket=bucket, Key=key, **params
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,7 +85,9 @@ def test_get_object_matches_botocore(bucket, key, region, token, expires, now):
     now=instants,
     filename=st.one_of(st.none(), printable),
     content_type=st.one_of(st.none(), st.sampled_from(["video/mp4", "text/plain; charset=utf-8", "application/x-ü"])),
-    version_id=st.one_of(st.none(), st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEF0123456789._+/=-", min_size=1, max_size=32)),
+    version_id=st.one_of(
+        st.none(), st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEF0123456789._+/=-", min_size=1, max_size=32)
+    ),
 )
 def test_response_overrides_match_botocore(key, token, expires, now, filename, content_type, version_id):
     disposition = None if filename is None else content_disposition(filename)
@@ -119,9 +128,7 @@ def test_names_that_are_not_dns_compatible_use_path_style_like_botocore(bucket, 
 def test_forced_path_style_matches_botocore(region):
     now = calendar.timegm((2026, 11, 30, 12, 0, 0))
     ours = _ours("classic-movies", "k/ü", region, "tok", 60, now, endpoint={"addressing_style": "path"})
-    theirs = _theirs(
-        "classic-movies", "k/ü", region, "tok", 60, now, client_options={"addressing_style": "path"}
-    )
+    theirs = _theirs("classic-movies", "k/ü", region, "tok", 60, now, client_options={"addressing_style": "path"})
     assert ours == theirs
 
 

@@ -73,7 +73,9 @@ def test_addressing():
     assert resolve_bucket_endpoint("b-1", "us-east-1", use_global_endpoint=True).object_url("k") == (
         "https://b-1.s3.amazonaws.com/k"
     )
-    assert resolve_bucket_endpoint("b-1", "cn-north-1").object_url("k") == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k"
+    assert (
+        resolve_bucket_endpoint("b-1", "cn-north-1").object_url("k") == "https://b-1.s3.cn-north-1.amazonaws.com.cn/k"
+    )
     emulator = resolve_bucket_endpoint("b-1", "us-east-1", endpoint_url="http://127.0.0.1:9000/")
     assert emulator.object_url("a b") == "http://127.0.0.1:9000/b-1/a%20b"
     assert emulator.host == "127.0.0.1:9000"

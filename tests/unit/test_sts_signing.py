@@ -18,7 +18,9 @@ from xpresign.credentials import Credentials, RoleSpec
 from xpresign.errors import UpstreamError
 from xpresign.sts import assume_role_body, default_endpoint, parse_assume_role_response, parse_error
 
-names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-", min_size=2, max_size=64)
+names = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-", min_size=2, max_size=64
+)
 roles = st.builds(
     RoleSpec,
     role_arn=st.from_regex(r"\Aarn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,40}\Z"),
@@ -31,15 +33,24 @@ roles = st.builds(
 credentials = st.builds(
     Credentials,
     access_key_id=st.from_regex(r"\A(AKIA|ASIA)[A-Z0-9]{16}\Z"),
-    secret_access_key=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", min_size=40, max_size=40),
-    session_token=st.one_of(st.none(), st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=20, max_size=600)),
+    secret_access_key=st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", min_size=40, max_size=40
+    ),
+    session_token=st.one_of(
+        st.none(),
+        st.text(
+            alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", min_size=20, max_size=600
+        ),
+    ),
 )
 regions = st.sampled_from(["us-east-1", "eu-west-1", "ap-northeast-1", "cn-north-1"])
 endpoints = st.one_of(st.none(), st.sampled_from(["http://127.0.0.1:4566", "https://sts.example.internal:8443/"]))
 
 
 @settings(max_examples=200, deadline=None)
-@given(role=roles, source=credentials, region=regions, endpoint=endpoints, now=st.integers(1_500_000_000, 2_000_000_000))
+@given(
+    role=roles, source=credentials, region=regions, endpoint=endpoints, now=st.integers(1_500_000_000, 2_000_000_000)
+)
 def test_header_signature_matches_botocore_sigv4auth(role, source, region, endpoint, now):
     url = (endpoint or default_endpoint(region)).rstrip("/") + "/"
     body = assume_role_body(role, role.duration_seconds)
@@ -131,7 +142,9 @@ def test_fractional_expiry_and_no_namespace_are_accepted():
     answer = STS_ANSWER.replace(b' xmlns="https://sts.amazonaws.com/doc/2011-06-15/"', b"").replace(
         b"03:00:00Z", b"03:00:00.123Z"
     )
-    assert parse_assume_role_response(answer).expires_at == pytest.approx(calendar.timegm((2026, 11, 30, 3, 0, 0)) + 0.123)
+    assert parse_assume_role_response(answer).expires_at == pytest.approx(
+        calendar.timegm((2026, 11, 30, 3, 0, 0)) + 0.123
+    )
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,9 @@ def _url_command(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     url.add_argument("uris", nargs="*", metavar="s3://BUCKET/KEY", help="objects to sign")
-    url.add_argument("--from", dest="from_file", metavar="FILE", help="read s3:// URIs or keys, one per line ('-': stdin)")
+    url.add_argument(
+        "--from", dest="from_file", metavar="FILE", help="read s3:// URIs or keys, one per line ('-': stdin)"
+    )
     url.add_argument("--bucket", metavar="BUCKET", help="the bucket of bare keys (keys without s3://bucket/)")
     url.add_argument("--role-arn", metavar="ARN", help="assume this role (from the local credentials) and sign with it")
     url.add_argument("--external-id", metavar="ID", help="ExternalId for the AssumeRole (with --role-arn)")
@@ -85,7 +87,9 @@ def _url_command(commands) -> None:
     )
     url.add_argument("--region", metavar="REGION", help="the bucket's region (default: AWS_REGION, then the profile's)")
     url.add_argument("--profile", metavar="PROFILE", help="the AWS profile whose credentials sign (or assume the role)")
-    url.add_argument("--endpoint-url", metavar="URL", help="an S3 and STS endpoint to use instead of AWS's (an emulator)")
+    url.add_argument(
+        "--endpoint-url", metavar="URL", help="an S3 and STS endpoint to use instead of AWS's (an emulator)"
+    )
     url.add_argument("--json", action="store_true", help="print one JSON object per line, for one key or many")
     url.add_argument("--quiet", action="store_true", help="no warnings on stderr (errors are still shown)")
     url.set_defaults(command="url")
@@ -120,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Prints the zip's path. Handler: xpresign.lambda_handler.handler"
         ),
     )
-    build.add_argument("--output", metavar="DIR", default=DEFAULT_BUILD_DIR, help=f"directory (default {DEFAULT_BUILD_DIR})")
+    build.add_argument(
+        "--output", metavar="DIR", default=DEFAULT_BUILD_DIR, help=f"directory (default {DEFAULT_BUILD_DIR})"
+    )
     build.add_argument(
         "--runtime",
         metavar="NAME",

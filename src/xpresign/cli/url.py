@@ -52,7 +52,9 @@ def run_url(args: argparse.Namespace, streams: Streams) -> ExitCode:
     broker = CredentialBroker(credential_source(args.profile, environ), sts.assume_role)
     api = Api(Presigner(config, broker))
 
-    progress = Progress(streams.stderr, len(targets)) if len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) else None
+    progress = (
+        Progress(streams.stderr, len(targets)) if len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) else None
+    )
     failure: XpresignError | None = None
     warned: set[tuple[int, str]] = set()
     try:

@@ -78,7 +78,7 @@ class World:
             f"{side}: no URL for {key!r}: {str(url)[:80]!r}",
         )
         try:
-            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:  # noqa: S310 - loopback emulator
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
                 body = response.read()
         except OSError as exc:
             raise ValidationFailed(f"{side}: the URL for {key!r} did not download ({exc})") from None
@@ -88,7 +88,7 @@ class World:
         """AssumeRole calls into account A's role, per RoleSessionName, as the
         emulator recorded them: moto keeps one ``AssumedRole`` per call and
         lists them in its state dump."""
-        with urllib.request.urlopen(f"{self.moto.endpoint_url}/moto-api/data.json", timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{self.moto.endpoint_url}/moto-api/data.json", timeout=60) as response:
             state = json.load(response)
         sessions = state.get("sts", {}).get("AssumedRole", [])
         role = self.accounts.access_role_arn

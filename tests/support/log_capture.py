@@ -130,7 +130,7 @@ def remember_secret(*values: object) -> None:
 
 def remember_url_secrets(text: str) -> None:
     """Count the signatures and session tokens found in ``text`` (URLs, headers) as secrets."""
-    from urllib.parse import unquote  # noqa: PLC0415
+    from urllib.parse import unquote
 
     remember_secret(*_SIGNATURE.findall(text))
     remember_secret(*(unquote(token) for token in _TOKEN.findall(text)))
@@ -165,4 +165,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     last = [item for item in items if item.path.name == LEAK_TEST_MODULE]
     if last:
         items[:] = [item for item in items if item.path.name != LEAK_TEST_MODULE] + last
-

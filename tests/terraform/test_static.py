@@ -12,9 +12,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 import tfdocs
-from tfrun import EXAMPLE, MODULES, TERRAFORM_DIR, copy_terraform_tree, run_terraform, terraform_init
+from tfrun import (
+    EXAMPLE,
+    MODULES,
+    TERRAFORM_DIR,
+    copy_terraform_tree,
+    run_terraform,
+    terraform_environment,
+    terraform_init,
+)
 
 ROOTS = (*MODULES, EXAMPLE)
 # A skip reason shorter than this cannot say why the check does not apply.
@@ -52,6 +59,64 @@ def test_terraform_validate(terraform_bin, scratch_tree, root):
     assert report["valid"] and report["warning_count"] == 0, json.dumps(report["diagnostics"], indent=1)
 
 
+@pytest.mark.terraform
+def test_example_derives_partition_and_bucket_name_from_its_inputs(terraform_bin, scratch_tree):
+    """The deploy roles' ARNs follow each account's partition, and the default
+    bucket name carries account A's ID (bucket names are global)."""
+    workdir = scratch_tree / EXAMPLE
+    terraform_init(terraform_bin, workdir, "-backend=false")
+    variables = {"account_a_id": "111111111111", "account_b_id": "222222222222", "account_a_region": "cn-north-1",
+                 "account_b_region": "us-gov-west-1", "lambda_zip": "x.zip"}  # fmt: skip
+    result = subprocess.run(
+        [terraform_bin, f"-chdir={workdir}", "console", *(f"-var={k}={v}" for k, v in variables.items())],
+        input="jsonencode([local.partition_a, local.partition_b, local.bucket_name, local.bucket_alias])\n",
+        env=terraform_environment({"AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline"}),
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    values = json.loads(json.loads(result.stdout.strip().splitlines()[-1]))
+    name = "xpresign-111111111111-cn-north-1"
+    assert values == ["aws-cn", "aws-us-gov", name, name]
+
+
+# --- provider versions ------------------------------------------------------------------
+
+# 6.x is excluded until it can be tested: from 6.0 data.aws_s3_bucket's
+# `region` is the provider's region, not the bucket's (URLs would be signed for
+# the wrong region), and only 5.x is installed here. 5.76: python3.13.
+AWS_PROVIDER_CONSTRAINT = ">= 5.76, < 6.0"
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_aws_provider_is_held_below_6(root):
+    text = (TERRAFORM_DIR / root / "versions.tf").read_text(encoding="utf-8")
+    aws = re.search(r"\baws\s*=\s*\{(.*?)\}", text, re.DOTALL)
+    assert aws, "versions.tf declares no aws provider"
+    assert re.search(r'source\s*=\s*"hashicorp/aws"', aws.group(1))
+    version = re.search(r'version\s*=\s*"([^"]+)"', aws.group(1))
+    assert version and version.group(1) == AWS_PROVIDER_CONSTRAINT
+    # The reason sits next to the constraint.
+    assert "6.0" in text and "region" in text
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_readme_states_the_supported_provider_versions(root):
+    readme = (TERRAFORM_DIR / root / "README.md").read_text(encoding="utf-8")
+    assert AWS_PROVIDER_CONSTRAINT in readme
+
+
+def test_no_lock_file_is_committed():
+    """A lock file made offline would hold this platform's hashes only."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--", "terraform"], cwd=TERRAFORM_DIR.parent, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert [p for p in listed.stdout.splitlines() if p.endswith(".terraform.lock.hcl")] == []
+    ignored = (TERRAFORM_DIR.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert ".terraform.lock.hcl" in ignored
+
+
 # --- checkov -------------------------------------------------------------------------------
 
 
@@ -70,36 +135,78 @@ def _checkov() -> str:
     return found
 
 
-def _source_skips() -> Counter:
-    """(file, check ID) of every inline skip comment under terraform/."""
+def _source_skips(root: Path) -> Counter:
+    """(file, check ID) of every inline skip comment in the .tf files under root."""
     skips: Counter = Counter()
-    for path in TERRAFORM_DIR.rglob("*.tf"):
+    for path in root.rglob("*.tf"):
         if ".terraform" in path.parts:
             continue
         for match in _SKIP_COMMENT.finditer(path.read_text(encoding="utf-8")):
-            skips["/" + path.relative_to(TERRAFORM_DIR).as_posix(), match.group(1)] += 1
+            skips[path.relative_to(TERRAFORM_DIR).as_posix(), match.group(1)] += 1
     return skips
 
 
-def test_checkov_finds_nothing_unexplained():
-    result = subprocess.run(
-        [_checkov(), "--directory", str(TERRAFORM_DIR), "--framework", "terraform", "--skip-download",
+def _scan(tree: Path, root: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [_checkov(), "--directory", str(tree / root), "--framework", "terraform", "--skip-download",
          "--output", "json"],
-        capture_output=True, text=True, check=False, timeout=300,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    reports = json.loads(result.stdout)
-    (report,) = reports if isinstance(reports, list) else [reports]
-    summary, results = report["summary"], report["results"]
 
+
+def _report(process: subprocess.Popen) -> tuple[dict, dict]:
+    stdout, stderr = process.communicate(timeout=300)
+    try:
+        reports = json.loads(stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(f"checkov printed no JSON:\n{stdout[-2000:]}\n{stderr[-2000:]}") from None
+    (report,) = reports if isinstance(reports, list) else [reports]
+    return report["summary"], report["results"]
+
+
+@pytest.fixture(scope="module")
+def checkov_reports(tmp_path_factory) -> dict[str, tuple[dict, dict]]:
+    """Each module and the example scanned on its own, all at once. A scan of
+    the whole tree evaluates module resources only through the example's
+    module calls, where checkov cannot resolve the inputs they pass on, so
+    checks such as CKV_AWS_258 (function URL auth) never ran. A module scanned
+    on its own is evaluated with its defaults.
+
+    A fourth scan is the negative control: the presigner module with
+    function_url_auth_type defaulting to NONE must fail CKV_AWS_258."""
+    tree = copy_terraform_tree(tmp_path_factory.mktemp("checkov") / "terraform")
+    public = copy_terraform_tree(tmp_path_factory.mktemp("checkov-public") / "terraform")
+    variables = public / "modules/presigner/variables.tf"
+    text = variables.read_text(encoding="utf-8")
+    start = text.index('variable "function_url_auth_type"')
+    default = text.index('default     = "AWS_IAM"', start)
+    variables.write_text(text[:default] + 'default     = "NONE"' + text[default + len('default     = "AWS_IAM"') :])
+    scans = {root: _scan(tree, root) for root in ROOTS}
+    scans["public-presigner"] = _scan(public, "modules/presigner")
+    reports = {name: _report(process) for name, process in scans.items()}
+    # Paths relative to terraform/, whichever directory was scanned.
+    for name, (_summary, results) in reports.items():
+        scanned = (tree if name in ROOTS else public) / (name if name in ROOTS else "modules/presigner")
+        for kind in ("passed_checks", "failed_checks", "skipped_checks"):
+            for check in results.get(kind, []):
+                path = os.path.normpath(scanned / check["file_path"].lstrip("/"))
+                check["repo_path"] = Path(path).relative_to(tree if name in ROOTS else public).as_posix()
+    return reports
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_checkov_finds_nothing_unexplained(checkov_reports, root):
+    summary, results = checkov_reports[root]
     assert summary["parsing_errors"] == 0, results["parsing_errors"]
     assert summary["resource_count"] > 0 and summary["passed"] > 0, summary
     failed = [
-        f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}" for c in results["failed_checks"]
+        f"{c['check_id']} {c['resource']} ({c['repo_path']}): {c['check_name']}" for c in results["failed_checks"]
     ]
     assert failed == [], "\n".join(failed)
 
     # Every skip carries its reason inline, and no skip outlives its check:
-    # the skips checkov applied are exactly the comments in the source.
+    # the skips checkov applied are exactly the comments in the files it read
+    # (the example's scan reads both modules through its module calls).
     skipped = results.get("skipped_checks", [])
     short = [
         f"{c['check_id']} {c['resource']}: {c['check_result'].get('suppress_comment')!r}"
@@ -107,7 +214,28 @@ def test_checkov_finds_nothing_unexplained():
         if len((c["check_result"].get("suppress_comment") or "").strip()) < MIN_SKIP_REASON
     ]
     assert short == [], "skips without a reason a reviewer can judge:\n" + "\n".join(short)
-    assert Counter((c["file_path"], c["check_id"]) for c in skipped) == _source_skips()
+    read = TERRAFORM_DIR / ("modules" if root == EXAMPLE else root)
+    assert Counter((c["repo_path"], c["check_id"]) for c in skipped) == _source_skips(read)
+
+
+def test_checkov_evaluates_the_function_url(checkov_reports):
+    url = ("CKV_AWS_258", "aws_lambda_function_url.this[0]")
+    _summary, results = checkov_reports["modules/presigner"]
+    evaluated = {(c["check_id"], c["resource"]) for c in results["passed_checks"]}
+    assert url in evaluated, "CKV_AWS_258 did not run on the URL"
+
+    # The control: the same module with a public URL by default fails it.
+    _summary, public = checkov_reports["public-presigner"]
+    assert url in {(c["check_id"], c["resource"]) for c in public["failed_checks"]}
+
+
+def test_example_defaults_to_an_iam_authorised_url():
+    """checkov cannot see through the example's module call (see
+    checkov_reports), so the example's own default is checked here."""
+    (declared,) = [i for i in tfdocs.module_inputs(TERRAFORM_DIR / EXAMPLE) if i.name == "function_url_auth_type"]
+    assert declared.default == '"AWS_IAM"'
+    module = tfdocs.blocks((TERRAFORM_DIR / EXAMPLE / "main.tf").read_text(encoding="utf-8"), "module")["presigner"]
+    assert module["function_url_auth_type"] == "var.function_url_auth_type"
 
 
 # --- README tables ---------------------------------------------------------------------------
@@ -121,7 +249,7 @@ def test_readme_tables_match_variables_and_outputs(root):
 
     documented, declared = tfdocs.readme_inputs(readme), tfdocs.module_inputs(module)
     assert [i.name for i in documented] == [i.name for i in declared], hint
-    for doc, decl in zip(documented, declared):
+    for doc, decl in zip(documented, declared, strict=False):
         assert doc == decl, f"input {decl.name}: README has {doc}, variables.tf has {decl}; {hint}"
 
     assert tfdocs.readme_outputs(readme) == tfdocs.module_outputs(module), hint

@@ -131,7 +131,7 @@ def attributes(body: str) -> dict[str, str]:
             continue
         ident = _IDENT.match(body, i)
         if ident is None:
-            raise ValueError(f"cannot parse block body near {body[i:i + 40]!r}")
+            raise ValueError(f"cannot parse block body near {body[i : i + 40]!r}")
         j = ident.end()
         while j < len(body) and body[j] in " \t":
             j += 1

@@ -3,9 +3,11 @@ scratch copy of terraform/ so no test writes into the source tree."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -13,29 +15,86 @@ TERRAFORM_DIR = REPO / "terraform"
 MODULES = ("modules/bucket-access", "modules/presigner")
 EXAMPLE = "examples/two-accounts"
 
-# Where a filesystem mirror of the providers is usually unpacked (the
-# "unpacked layout": HOSTNAME/NAMESPACE/TYPE/VERSION/OS_ARCH). The first that
-# holds hashicorp/aws wins; none means Terraform downloads from the registry.
-PLUGIN_DIR_CANDIDATES = (
-    Path("/opt/tf-plugins"),
-    Path.home() / ".terraform.d" / "plugins",
-    Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "terraform" / "plugins",
-    Path("/usr/local/share/terraform/plugins"),
-    Path("/usr/share/terraform/plugins"),
-)
 AWS_PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
+# The bounded search: where a mirror is usually unpacked by hand or by an
+# image build, how deep below those roots its provider binary may sit (the
+# unpacked layout puts it five levels below the mirror: HOSTNAME/NAMESPACE/
+# TYPE/VERSION/OS_ARCH), and how many directories the search may visit.
+SEARCH_ROOTS = (Path("/opt"), Path("/usr/local"), Path("/srv"), Path("/var/lib"), Path.home())
+SEARCH_DEPTH = 8
+SEARCH_BUDGET = 50_000
+
+
+def implied_mirror_dirs() -> list[Path]:
+    """Terraform's implied local mirror directories for this platform, in its order
+    (https://developer.hashicorp.com/terraform/cli/config/config-file#implied-local-mirror-directories)."""
+    home = Path.home()
+    if sys.platform == "win32":
+        appdata = Path(os.environ.get("APPDATA", home / "AppData" / "Roaming"))
+        return [appdata / "terraform.d" / "plugins", appdata / "HashiCorp" / "Terraform" / "plugins"]
+    dirs = [home / ".terraform.d" / "plugins"]
+    if sys.platform == "darwin":
+        support = Path("Library") / "Application Support" / "io.terraform" / "plugins"
+        dirs += [home / support, Path("/") / support]
+    data_home = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
+    data_dirs = (os.environ.get("XDG_DATA_DIRS") or "/usr/local/share:/usr/share").split(os.pathsep)
+    dirs += [Path(d) / "terraform" / "plugins" for d in [data_home, *data_dirs] if d]
+    return dirs
+
+
+def _mirror_holding(binary: Path) -> Path | None:
+    """The mirror directory above a provider binary (unpacked) or zip (packed)."""
+    return next((parent for parent in binary.parents if (parent / AWS_PROVIDER).is_dir()), None)
+
+
+def search_for_mirror(roots=SEARCH_ROOTS, depth: int = SEARCH_DEPTH, budget: int = SEARCH_BUDGET) -> Path | None:
+    """Breadth-first, at most ``depth`` levels below each root and ``budget``
+    directories in all, for a terraform-provider-aws_* file inside a mirror."""
+    queue = [(root, 0) for root in roots if root.is_dir()]
+    visited = 0
+    while queue and visited < budget:
+        directory, level = queue.pop(0)
+        visited += 1
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_file() and entry.name.startswith("terraform-provider-aws_"):
+                    mirror = _mirror_holding(Path(entry.path))
+                    if mirror is not None:
+                        return mirror
+                elif entry.is_dir(follow_symlinks=False) and level < depth and entry.name not in _SKIP_DIRS:
+                    queue.append((Path(entry.path), level + 1))
+            except OSError:
+                continue
+    return None
+
+
+# Large trees that never hold a provider mirror.
+_SKIP_DIRS = {"node_modules", "__pycache__", ".git", "site-packages", ".cache", "proc", "sys"}
+
+
+@functools.cache
+def _searched_mirror() -> Path | None:
+    return search_for_mirror()
 
 
 def find_plugin_dir() -> Path | None:
-    """TF_PLUGIN_DIR if set, else the first candidate mirror holding the AWS provider."""
+    """Where `terraform init -plugin-dir` finds hashicorp/aws, looked up in this
+    order: TF_PLUGIN_DIR; Terraform's implied local mirror directories; a
+    bounded search for a terraform-provider-aws_* file. None: Terraform
+    downloads from the registry."""
     configured = os.environ.get("TF_PLUGIN_DIR")
     if configured:
         path = Path(configured)
         if not (path / AWS_PROVIDER).is_dir():
-            # A wrong setting must not silently fall back to the registry.
+            # A wrong setting must not silently fall back to anything else.
             raise RuntimeError(f"TF_PLUGIN_DIR={configured} holds no {AWS_PROVIDER}")
         return path
-    return next((root for root in PLUGIN_DIR_CANDIDATES if (root / AWS_PROVIDER).is_dir()), None)
+    implied = next((d for d in implied_mirror_dirs() if (d / AWS_PROVIDER).is_dir()), None)
+    return implied or _searched_mirror()
 
 
 def terraform_environment(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -31,14 +31,27 @@ variable "account_b_region" {
 }
 
 variable "deploy_role_name" {
-  description = "Role Terraform assumes in each account to deploy. OrganizationAccountAccessRole is the role AWS Organizations creates in member accounts."
+  description = "Role Terraform assumes in each account to deploy (OrganizationAccountAccessRole is the role AWS Organizations creates in member accounts). null assumes nothing: each provider uses its profile or the default credentials."
   type        = string
   default     = "OrganizationAccountAccessRole"
 }
 
-variable "bucket_name" {
-  description = "Bucket in account A to hand out download URLs for."
+variable "account_a_profile" {
+  description = "AWS CLI profile (an SSO profile, say) for account A's provider. null: the default credential chain."
   type        = string
+  default     = null
+}
+
+variable "account_b_profile" {
+  description = "AWS CLI profile for account B's provider. null: the default credential chain."
+  type        = string
+  default     = null
+}
+
+variable "bucket_name" {
+  description = "Bucket in account A to hand out URLs for. null uses xpresign-ACCOUNT_A_ID-ACCOUNT_A_REGION, a name no other account will have taken (bucket names are global)."
+  type        = string
+  default     = null
 }
 
 variable "create_bucket" {
@@ -65,6 +78,24 @@ variable "allowed_prefixes" {
   default     = null
 }
 
+variable "allow_object_versions" {
+  description = "Let the access role read object versions (a request's version_id). null: on with create_bucket, which versions the bucket."
+  type        = bool
+  default     = null
+}
+
+variable "upload_prefixes" {
+  description = "Key prefixes the presigner may sign uploads for. Empty: downloads only. With uploads, the bucket is also Uppy's Companion bucket."
+  type        = list(string)
+  default     = []
+}
+
+variable "max_upload_size" {
+  description = "Largest upload, bytes. null keeps xpresign's default (5 GiB)."
+  type        = number
+  default     = null
+}
+
 variable "external_id" {
   description = "Optional sts:ExternalId the access role requires and the presigner sends."
   type        = string
@@ -72,7 +103,7 @@ variable "external_id" {
 }
 
 variable "max_expires" {
-  description = "Longest URL lifetime granted, seconds. The function reaches the access role by role chaining, so its session lasts at most one hour and a URL stops working when that session ends: values above 3600 cannot make URLs live longer."
+  description = "Longest URL lifetime granted, seconds, at most 3600. The function reaches the access role by role chaining, so its session lasts at most one hour and a URL stops working when that session ends."
   type        = number
   default     = 3600
 }
@@ -94,14 +125,50 @@ variable "lambda_zip" {
   type        = string
 }
 
+variable "create_function_url" {
+  description = "Give the function a function URL. Set false in a region without Lambda function URLs; direct invokes and the HTTP API still work."
+  type        = bool
+  default     = true
+}
+
 variable "function_url_auth_type" {
   description = "AWS_IAM (default) or NONE for a public function URL; see the presigner module's README before choosing NONE."
   type        = string
   default     = "AWS_IAM"
 }
 
+variable "invoker_principals" {
+  description = "Account IDs or IAM principal ARNs outside account B allowed to call the function (its AWS_IAM URL, or a direct invoke)."
+  type        = list(string)
+  default     = []
+}
+
 variable "cors_allow_origins" {
-  description = "Browser origins allowed to call the function URL."
+  description = "Browser origins allowed to call the function URL and the HTTP API, and, with uploads on a created bucket, to upload to the bucket."
+  type        = list(string)
+  default     = []
+}
+
+variable "create_log_group" {
+  description = "Create the function's log group. false when /aws/lambda/FUNCTION_NAME already exists (the function ran before Terraform managed it)."
+  type        = bool
+  default     = true
+}
+
+variable "create_http_api" {
+  description = "Add the browser front door: an HTTP API with a JWT authorizer serving Uppy's Companion routes. Needs upload_prefixes, jwt_issuer and jwt_audiences."
+  type        = bool
+  default     = false
+}
+
+variable "jwt_issuer" {
+  description = "Issuer of the JWTs the HTTP API accepts (a Cognito user pool URL or any OIDC issuer)."
+  type        = string
+  default     = null
+}
+
+variable "jwt_audiences" {
+  description = "Audiences of the JWTs the HTTP API accepts (a Cognito app client ID, say)."
   type        = list(string)
   default     = []
 }

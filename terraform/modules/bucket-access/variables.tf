@@ -1,5 +1,5 @@
 variable "bucket_name" {
-  description = "Name of the S3 bucket the presigner may read from (in this account)."
+  description = "Name of the S3 bucket the presigner signs URLs for (in this account)."
   type        = string
 
   validation {
@@ -9,13 +9,9 @@ variable "bucket_name" {
 }
 
 variable "trusted_role_arns" {
-  description = "IAM role ARNs (the presigner's Lambda execution roles, in the other account) allowed to assume the access role. Exact role ARNs only: an account root would trust every principal in that account."
+  description = "IAM role ARNs (the presigner's Lambda execution roles, in the other account) allowed to assume the access role. Exact role ARNs only: an account root would trust every principal in that account. Required with create_role; must be empty without it (the existing role's trust policy stays its owner's)."
   type        = list(string)
-
-  validation {
-    condition     = length(var.trusted_role_arns) > 0
-    error_message = "trusted_role_arns needs at least one role ARN."
-  }
+  default     = []
 
   validation {
     condition = alltrue([
@@ -23,6 +19,21 @@ variable "trusted_role_arns" {
       can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", arn)) && !strcontains(arn, "*")
     ])
     error_message = "Each trusted_role_arns entry must be an exact IAM role ARN (arn:aws:iam::123456789012:role/name), without wildcards and not an account root."
+  }
+}
+
+variable "trust_policy_conditions" {
+  description = "Extra conditions on the trust policy's statement, all of which must hold for AssumeRole, e.g. [{test = \"StringEquals\", variable = \"aws:PrincipalOrgID\", values = [\"o-abc123\"]}]. Only with create_role."
+  type = list(object({
+    test     = string
+    variable = string
+    values   = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for c in var.trust_policy_conditions : length(c.values) > 0 && c.variable != "sts:ExternalId"])
+    error_message = "Each trust_policy_conditions entry needs at least one value; set sts:ExternalId with external_id instead."
   }
 }
 
@@ -39,7 +50,7 @@ variable "external_id" {
 }
 
 variable "allowed_prefixes" {
-  description = "Key prefixes the role may read (s3:GetObject on bucket/prefix*). null means the whole bucket."
+  description = "Key prefixes the role may read (s3:GetObject on bucket/prefix*). null means the whole bucket. A prefix is matched as written, by IAM here and by xpresign's str.startswith: \"movies\" (no trailing slash) also admits movies-private/..., so end directory-like prefixes with a slash."
   type        = list(string)
   default     = null
 
@@ -53,6 +64,34 @@ variable "allowed_prefixes" {
   }
 }
 
+variable "allow_object_versions" {
+  description = "Also allow s3:GetObjectVersion on the allowed prefixes, which a URL for a request's version_id needs. null: on with create_bucket (the module versions the buckets it creates), off for an existing bucket, whose versioning the module cannot see."
+  type        = bool
+  default     = null
+}
+
+variable "upload_prefixes" {
+  description = "Key prefixes the presigner may sign uploads for: s3:PutObject, s3:AbortMultipartUpload and s3:ListMultipartUploadParts on bucket/prefix*, and nothing else. Empty: no uploads. Independent of allowed_prefixes; matched as written, like them."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.upload_prefixes : p != "" && !can(regex("[*?$]", p)) && !startswith(p, "/")])
+    error_message = "upload_prefixes must be non-empty prefixes without IAM wildcards (*, ?, $) or a leading slash; uploads anywhere in the bucket are not offered."
+  }
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins (https://app.example.com) that may upload straight to the bucket with presigned PUTs and POSTs: a CORS rule for PUT and POST, allowing the content-type and x-amz-checksum-sha256 headers and exposing ETag. Only with create_bucket: a CORS configuration replaces the bucket's whole configuration."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_allowed_origins : o == "*" || can(regex("^https?://[^/\\s]+$", o))])
+    error_message = "cors_allowed_origins entries must be origins (scheme://host[:port], no path) or \"*\"."
+  }
+}
+
 variable "allow_list" {
   description = "Also allow s3:ListBucket on the bucket, limited with an s3:prefix condition to the allowed prefixes."
   type        = bool
@@ -60,7 +99,7 @@ variable "allow_list" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of the KMS key that encrypts the objects (SSE-KMS). When set, the role may kms:Decrypt with it, through S3 only. With create_bucket it also becomes the bucket's default encryption key."
+  description = "ARN of the KMS key that encrypts the objects (SSE-KMS). When set, the role may use it through S3 only: kms:Decrypt, plus kms:GenerateDataKey with upload_prefixes. With create_bucket it also becomes the bucket's default encryption key. The key policy must allow this too (see the kms_key_policy_json output)."
   type        = string
   default     = null
 
@@ -94,7 +133,7 @@ variable "allow_session_tags" {
 }
 
 variable "create_bucket" {
-  description = "Create the bucket too, hardened: public access blocked, BucketOwnerEnforced ownership, default encryption (SSE-KMS with kms_key_arn, else SSE-S3), versioning. When false the bucket must already exist in this account."
+  description = "Create the bucket too, hardened: public access blocked, BucketOwnerEnforced ownership, default encryption (SSE-KMS with kms_key_arn, else SSE-S3), versioning, a bucket policy that denies requests without TLS, and lifecycle rules that abort incomplete multipart uploads and expire noncurrent versions. When false the bucket must already exist in this account."
   type        = bool
   default     = false
 }
@@ -105,8 +144,36 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "abort_incomplete_multipart_upload_days" {
+  description = "With create_bucket, days after which S3 aborts an unfinished multipart upload and deletes its parts."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.abort_incomplete_multipart_upload_days >= 1 && floor(var.abort_incomplete_multipart_upload_days) == var.abort_incomplete_multipart_upload_days
+    error_message = "abort_incomplete_multipart_upload_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "With create_bucket, days after which S3 deletes an object version that has been overwritten or deleted. null keeps old versions forever."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days == null || try(var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days, false)
+    error_message = "noncurrent_version_expiration_days must be null or a whole number of days, at least 1."
+  }
+}
+
+variable "create_role" {
+  description = "Create the access role. false attaches the module's inline policy to the existing role named by role_name and leaves that role's trust policy to its owner."
+  type        = bool
+  default     = true
+}
+
 variable "role_name" {
-  description = "Name of the access role. null derives it from the bucket name."
+  description = "Name of the access role. null derives it from the bucket name. With create_role = false: the existing role to attach the policy to (required)."
   type        = string
   default     = null
 

@@ -16,7 +16,7 @@ variable "function_name" {
 variable "description" {
   description = "Description of the Lambda function."
   type        = string
-  default     = "xpresign: presigned S3 download URLs for buckets in other accounts"
+  default     = "xpresign: presigned S3 URLs for buckets in other accounts"
 }
 
 variable "lambda_zip" {
@@ -103,16 +103,39 @@ variable "code_signing_config_arn" {
 }
 
 variable "environment_variables" {
-  description = "Extra environment variables for the function. The configuration itself is passed in XPRESIGN_CONFIG, which the module owns."
+  description = "Extra environment variables for the function. The configuration itself is passed in XPRESIGN_CONFIG (or XPRESIGN_CONFIG_SSM_PARAMETER), which the module owns. Lambda's 4 KB limit covers all of them together; the plan fails before it is reached."
   type        = map(string)
   default     = {}
 
   validation {
     condition = length(setintersection(keys(var.environment_variables), [
-      "XPRESIGN_CONFIG", "XPRESIGN_CONFIG_FILE", "XPRESIGN_BUCKET", "XPRESIGN_MAX_BATCH", "XPRESIGN_CORS_ALLOW_ORIGINS",
+      "XPRESIGN_CONFIG", "XPRESIGN_CONFIG_FILE", "XPRESIGN_CONFIG_SSM_PARAMETER", "XPRESIGN_BUCKET", "XPRESIGN_MAX_BATCH", "XPRESIGN_CORS_ALLOW_ORIGINS",
     ])) == 0
-    error_message = "environment_variables must not set XPRESIGN_CONFIG, XPRESIGN_CONFIG_FILE, XPRESIGN_BUCKET, XPRESIGN_MAX_BATCH or XPRESIGN_CORS_ALLOW_ORIGINS: use the buckets, max_batch and cors_allow_origins inputs."
+    error_message = "environment_variables must not set XPRESIGN_CONFIG, XPRESIGN_CONFIG_FILE, XPRESIGN_CONFIG_SSM_PARAMETER, XPRESIGN_BUCKET, XPRESIGN_MAX_BATCH or XPRESIGN_CORS_ALLOW_ORIGINS: use the buckets, max_batch, cors_allow_origins and create_config_parameter inputs."
   }
+}
+
+variable "publish" {
+  description = "Publish a new function version on every change of code or configuration. Needed by alias_name and snap_start."
+  type        = bool
+  default     = false
+}
+
+variable "alias_name" {
+  description = "With publish: an alias that follows the latest published version, and that the function URL, the invoke permissions and the HTTP API target instead of $LATEST. Setting it on an existing deployment moves the function URL to the alias, which changes the URL."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alias_name == null || try(can(regex("^[A-Za-z0-9_-]{1,128}$", var.alias_name)) && !can(regex("^[0-9]+$", var.alias_name)), false)
+    error_message = "alias_name must be 1-128 letters, digits, hyphens or underscores, and not only digits (that would be a version number)."
+  }
+}
+
+variable "snap_start" {
+  description = "Lambda SnapStart for published versions: environments restore from a snapshot taken after init instead of starting cold. Needs a python3.12 or later runtime, publish and alias_name. xpresign drops its cached sessions after a restore."
+  type        = bool
+  default     = false
 }
 
 ################################################################################
@@ -120,21 +143,24 @@ variable "environment_variables" {
 ################################################################################
 
 variable "buckets" {
-  description = "Buckets the presigner signs for, keyed by the alias callers use. Each entry names the role to assume in the bucket owner's account (the bucket-access module's role_arn; its presigner_bucket output fits here). max_expires is capped in practice at the one-hour role-chaining limit: a URL dies with the session that signed it."
+  description = "Buckets the presigner signs for, keyed by the alias callers use. Each entry names the role to assume in the bucket owner's account (the bucket-access module's role_arn; its presigner_bucket output fits here). max_expires and role_duration stop at 3600: a Lambda function always reaches the role by role chaining, which STS caps at one hour, and a URL dies with the session that signed it. Unset attributes are left out of the configuration, so xpresign's defaults apply (max_upload_size: 5 GiB)."
   type = map(object({
-    bucket              = optional(string)
-    region              = optional(string)
-    role_arn            = string
-    external_id         = optional(string)
-    source_identity     = optional(string)
-    session_tags        = optional(map(string))
-    role_session_name   = optional(string)
-    role_duration       = optional(number)
-    allowed_prefixes    = optional(list(string))
-    max_expires         = optional(number)
-    default_expires     = optional(number)
-    addressing_style    = optional(string)
-    use_global_endpoint = optional(bool)
+    bucket                = optional(string)
+    region                = optional(string)
+    role_arn              = string
+    external_id           = optional(string)
+    source_identity       = optional(string)
+    session_tags          = optional(map(string))
+    role_session_name     = optional(string)
+    role_duration         = optional(number)
+    allowed_prefixes      = optional(list(string))
+    max_expires           = optional(number)
+    default_expires       = optional(number)
+    addressing_style      = optional(string)
+    use_global_endpoint   = optional(bool)
+    allowed_content_types = optional(list(string))
+    upload_prefixes       = optional(list(string))
+    max_upload_size       = optional(number)
   }))
 
   validation {
@@ -151,9 +177,16 @@ variable "buckets" {
 
   validation {
     condition = alltrue([
-      for b in values(var.buckets) : b.max_expires == null || try(b.max_expires >= 1 && b.max_expires <= 604800, false)
+      for b in values(var.buckets) : b.max_expires == null || try(b.max_expires >= 1 && b.max_expires <= 3600 && floor(b.max_expires) == b.max_expires, false)
     ])
-    error_message = "max_expires must be between 1 and 604800 seconds (SigV4's limit)."
+    error_message = "max_expires must be a whole number of seconds from 1 to 3600. The function's own credentials are a role session, so assuming a bucket's role is role chaining, which STS caps at one hour; a presigned URL stops working when the session that signed it ends, so a longer max_expires could never be honoured."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : b.role_duration == null || try(b.role_duration >= 900 && b.role_duration <= 3600 && floor(b.role_duration) == b.role_duration, false)
+    ])
+    error_message = "role_duration must be a whole number of seconds from 900 to 3600: STS refuses a chained AssumeRole (the only kind a Lambda function makes) longer than one hour, whatever the role's MaxSessionDuration."
   }
 
   validation {
@@ -161,6 +194,31 @@ variable "buckets" {
       for b in values(var.buckets) : b.default_expires == null || try(b.default_expires >= 1 && b.default_expires <= coalesce(b.max_expires, 3600), false)
     ])
     error_message = "default_expires must be at least 1 and no more than the entry's max_expires (3600 when unset)."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for b in values(var.buckets) : [
+        for p in concat(coalesce(b.allowed_prefixes, []), coalesce(b.upload_prefixes, [])) : p != "" && !can(regex("[*?$]", p)) && !startswith(p, "/")
+      ]
+    ]))
+    error_message = "allowed_prefixes and upload_prefixes entries must be non-empty, without IAM wildcards (*, ?, $) or a leading slash, so xpresign's str.startswith and the access role's PREFIX* admit the same keys."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for b in values(var.buckets) : [
+        for t in coalesce(b.allowed_content_types, []) : can(regex("^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$", t))
+      ]
+    ]))
+    error_message = "allowed_content_types entries must be lower-case media types without parameters, e.g. video/mp4."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : b.max_upload_size == null || try(b.max_upload_size >= 1 && b.max_upload_size <= 5497558138880 && floor(b.max_upload_size) == b.max_upload_size, false)
+    ])
+    error_message = "max_upload_size must be a whole number of bytes from 1 to 5497558138880 (5 TiB, S3's largest object)."
   }
 }
 
@@ -171,9 +229,43 @@ variable "max_batch" {
 }
 
 variable "cors_allow_origins" {
-  description = "Browser origins allowed to call the function URL (CORS on the URL, and in xpresign's own answers). Empty: no browser access."
+  description = "Browser origins allowed to call the function URL and the HTTP API (CORS on each, and in xpresign's own answers). Empty: no browser access."
   type        = list(string)
   default     = []
+}
+
+variable "companion_bucket" {
+  description = "Alias (a key of buckets) of the bucket that Uppy's Companion routes upload into, under that entry's first upload prefix. null: no Companion uploads."
+  type        = string
+  default     = null
+}
+
+variable "create_config_parameter" {
+  description = "Keep the configuration in a Parameter Store SecureString instead of the XPRESIGN_CONFIG environment variable, past Lambda's 4 KB environment limit (up to 8 KB). The function gets XPRESIGN_CONFIG_SSM_PARAMETER (name:version) and ssm:GetParameter on that parameter, and reads it once at init."
+  type        = bool
+  default     = false
+}
+
+variable "config_parameter_name" {
+  description = "Name of the configuration parameter. null uses /xpresign/FUNCTION_NAME/config."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.config_parameter_name == null || can(regex("^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.config_parameter_name))
+    error_message = "config_parameter_name must be a Parameter Store name: letters, digits, _ . - and / between path segments."
+  }
+}
+
+variable "config_parameter_kms_key_arn" {
+  description = "Customer-managed KMS key for the configuration parameter; the function may decrypt with it through SSM, for that parameter only. null uses the AWS-managed aws/ssm key, which needs no grant."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.config_parameter_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.config_parameter_kms_key_arn))
+    error_message = "config_parameter_kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)."
+  }
 }
 
 ################################################################################
@@ -187,7 +279,7 @@ variable "create_function_url" {
 }
 
 variable "function_url_auth_type" {
-  description = "Authorization of the function URL: AWS_IAM (callers sign requests with SigV4) or NONE (public: anyone who finds the URL gets download links for every allowed key)."
+  description = "Authorization of the function URL: AWS_IAM (callers sign requests with SigV4) or NONE. NONE is public: anyone who finds the URL gets links for every allowed key, and, because the 5.x provider cannot scope the lambda:InvokeFunction permission to URL calls, any AWS account may also invoke the function directly, asynchronous invokes included (those are run once, never retried)."
   type        = string
   default     = "AWS_IAM"
 
@@ -206,6 +298,45 @@ variable "invoker_principals" {
     condition     = alltrue([for p in var.invoker_principals : p != "*"])
     error_message = "invoker_principals must name principals; for a public URL set function_url_auth_type = \"NONE\" instead."
   }
+}
+
+################################################################################
+# HTTP API (browser front door)
+################################################################################
+
+variable "create_http_api" {
+  description = "Create an API Gateway HTTP API that routes Uppy's Companion routes (and nothing else) to the function, each behind a JWT authorizer, with CORS for cors_allow_origins answered by API Gateway. Needs companion_bucket, http_api_jwt_issuer and http_api_jwt_audiences."
+  type        = bool
+  default     = false
+}
+
+variable "http_api_jwt_issuer" {
+  description = "Issuer (iss) the JWT authorizer accepts, an https URL: a Cognito user pool (https://cognito-idp.REGION.amazonaws.com/POOL_ID) or any OIDC provider."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.http_api_jwt_issuer == null || can(regex("^https://[^\\s]+$", var.http_api_jwt_issuer))
+    error_message = "http_api_jwt_issuer must be an https URL."
+  }
+}
+
+variable "http_api_jwt_audiences" {
+  description = "Audiences (aud, or client_id for Cognito access tokens) the JWT authorizer accepts; a token must name one of them."
+  type        = list(string)
+  default     = []
+}
+
+variable "http_api_throttling_rate_limit" {
+  description = "Steady-state requests per second the HTTP API's stage admits across all routes."
+  type        = number
+  default     = 50
+}
+
+variable "http_api_throttling_burst_limit" {
+  description = "Burst of requests the HTTP API's stage admits above the steady rate."
+  type        = number
+  default     = 100
 }
 
 ################################################################################
@@ -230,8 +361,42 @@ variable "permissions_boundary_arn" {
   default     = null
 }
 
+variable "policy_statements" {
+  description = "Extra statements for the execution role's inline policy, keyed by statement ID, e.g. { ReadTable = { actions = [\"dynamodb:GetItem\"], resources = [ARN] } }."
+  type = map(object({
+    effect    = optional(string, "Allow")
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for sid, s in var.policy_statements : can(regex("^[A-Za-z0-9]+$", sid)) && contains(["Allow", "Deny"], s.effect) && length(s.actions) > 0 && length(s.resources) > 0
+    ])
+    error_message = "Each policy_statements key must be an alphanumeric statement ID, with effect Allow or Deny and at least one action and one resource."
+  }
+}
+
+variable "create_log_group" {
+  description = "Create the function's log group. false uses an existing group named log_group_name (for example one an earlier invocation created), which the module looks up; its retention and key stay as they are."
+  type        = bool
+  default     = true
+}
+
+variable "log_group_name" {
+  description = "Name of the function's log group. null uses /aws/lambda/FUNCTION_NAME."
+  type        = string
+  default     = null
+}
+
 variable "log_retention_days" {
-  description = "Days CloudWatch keeps the function's logs (one of the values CloudWatch accepts; 0 keeps them forever)."
+  description = "Days CloudWatch keeps the function's logs, and the HTTP API's access logs (one of the values CloudWatch accepts; 0 keeps them forever)."
   type        = number
   default     = 365
 
@@ -242,7 +407,7 @@ variable "log_retention_days" {
 }
 
 variable "log_kms_key_arn" {
-  description = "Customer-managed KMS key for the log group. null uses CloudWatch's own encryption."
+  description = "Customer-managed KMS key for the log groups the module creates. Its key policy must let logs.REGION.amazonaws.com use it for those groups (the log_kms_key_policy_json output). null uses CloudWatch's own encryption."
   type        = string
   default     = null
 }

@@ -8,6 +8,7 @@ URL space, answers ``GET /healthz`` itself and 404 ``NotFound`` elsewhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Protocol
@@ -20,6 +21,16 @@ from .outcome import Budget, Outcome, error_outcome
 from .values import Deadline
 
 HEALTH_PATH = "/healthz"
+#: Uppy's signing routes ("Companion"), after any API Gateway stage or base path:
+#: /s3/params, /s3/multipart, /s3/multipart/{uploadId}[/{partNumber}|/complete].
+_COMPANION = re.compile(r"(?:^|.*?/)(s3/(?:params|multipart(?:/[^/]+(?:/[^/]+)?)?))/?")
+
+
+def companion_path(path: str) -> str | None:
+    """``/s3/...`` when ``path`` is one of Uppy's signing routes (after any
+    stage or base path), else None."""
+    match = _COMPANION.fullmatch(path)
+    return "/" + match.group(1) if match else None
 
 
 class HttpRequest(Protocol):

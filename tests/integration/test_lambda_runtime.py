@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -131,19 +130,6 @@ def handler(event, context):
         return HOOKS
     raise KeyError(action)
 """
-
-
-@pytest.fixture(scope="module")
-def lambda_zip(tmp_path_factory) -> Path:
-    """The zip as ``xpresign build-lambda`` writes it, with this Python's bytecode."""
-    output = tmp_path_factory.mktemp("dist")
-    built = subprocess.run(
-        [sys.executable, "-m", "xpresign", "build-lambda", "--output", str(output), "--runtime", THIS_RUNTIME],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    if built.returncode != 0:  # not an AssertionError: the xfail test below must not absorb it
-        pytest.fail(f"xpresign build-lambda failed:\n{built.stderr}")
-    return Path(built.stdout.strip())
 
 
 @pytest.fixture(scope="module")

@@ -230,6 +230,12 @@ class FakeSts:
 
     # --- scripting ---------------------------------------------------------------
 
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not yet answered."""
+        with self._lock:
+            return self._in_flight
+
     def script(self, *replies: Reply) -> None:
         with self._lock:
             self._script.extend(replies)

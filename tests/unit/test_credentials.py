@@ -577,3 +577,59 @@ def test_parse_timestamp(text, epoch):
 def test_credentials_repr_hides_secrets():
     text = repr(Credentials("ASIAX", "very-secret", "very-token", T0))
     assert "ASIAX" in text and "very-secret" not in text and "very-token" not in text
+
+
+# --- the inline early refresh (Lambda's default) ------------------------------------------
+
+
+def test_inline_early_refresh_runs_in_the_winning_request(clock, sts):
+    """No spawn: the request that wins the lock refreshes before it returns,
+    as botocore does, so nothing is left running when Lambda freezes."""
+    session, first = warm(sts, clock, spawn=None)
+    move_to_seconds_left(clock, first, ADVISORY_REFRESH_SECONDS - 1)
+    fresh = session.get()
+    assert fresh is not first and sts.calls == 2
+    assert not any(t.name == "xpresign-refresh" for t in threading.enumerate())
+
+
+def test_inline_early_refresh_never_blocks_the_other_requests(clock, sts):
+    session, first = warm(sts, clock, spawn=None)
+    move_to_seconds_left(clock, first, ADVISORY_REFRESH_SECONDS - 1)
+    sts.gate, sts.entered = threading.Event(), threading.Event()
+    winner = threading.Thread(target=session.get)
+    winner.start()
+    assert sts.entered.wait(THREAD_TIMEOUT)  # the winner is in STS
+    started = time.monotonic()
+    assert session.get() is first  # the others are served the still-valid session at once
+    assert time.monotonic() - started < 1.0 and sts.calls == 2
+    sts.gate.set()
+    winner.join(THREAD_TIMEOUT)
+    assert session.get() is not first and sts.calls == 2
+
+
+def test_inline_early_refresh_failure_keeps_serving(clock, sts, caplog):
+    session, first = warm(sts, clock, spawn=None)
+    move_to_seconds_left(clock, first, ADVISORY_REFRESH_SECONDS - 1)
+    sts.error = StsThrottled("STS is throttling requests", retry_after=5)
+    with caplog.at_level(logging.WARNING, logger="xpresign.credentials"):
+        assert session.get() is first
+    assert "early refresh failed (Throttled)" in caplog.text
+
+
+def test_a_wait_for_another_refresh_is_bounded_by_the_deadline(clock, sts):
+    """A cold session: a second request waits on the first's STS call, but no
+    longer than its own deadline, then gets 503 with Retry-After."""
+    from xpresign.errors import StsUnavailable
+    from xpresign.values import Deadline
+
+    session = RefreshingCredentials(sts, clock=clock)
+    sts.gate, sts.entered = threading.Event(), threading.Event()
+    first = threading.Thread(target=session.get)
+    first.start()
+    assert sts.entered.wait(THREAD_TIMEOUT)
+    started = time.monotonic()
+    with pytest.raises(StsUnavailable) as raised:
+        session.get(deadline=Deadline.after(0.2))
+    assert 0.15 < time.monotonic() - started < 2 and raised.value.retry_after
+    sts.gate.set()
+    first.join(THREAD_TIMEOUT)

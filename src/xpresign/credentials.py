@@ -260,7 +260,10 @@ class CredentialBroker:
         spawn: Spawn | None = None,
     ):
         self.source = source
-        self._assume_role = assume_role
+        #: May be set after construction, before the first role is asked for
+        #: (start-up reads the configuration, which names STS's region, with
+        #: the source's credentials).
+        self.assume_role = assume_role
         self._clock = clock
         self._spawn = spawn
         self._source_session = (
@@ -297,12 +300,12 @@ class CredentialBroker:
             self._source_session.forget()
 
     def _session(self, role: RoleSpec) -> RefreshingCredentials:
-        if self._assume_role is None:
+        if self.assume_role is None:
             raise ValueError("this broker has no STS client, so it cannot assume roles")
         with self._sessions_lock:
             session = self._sessions.get(role)
             if session is None:
-                assume = self._assume_role
+                assume = self.assume_role
 
                 def fetch(deadline: Deadline) -> Credentials:
                     # The source's own early refresh applies to what signs the AssumeRole.

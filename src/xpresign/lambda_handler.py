@@ -79,8 +79,10 @@ class App:
             outcome = Outcome(500, _INTERNAL_ERROR, log={"outcome": "InternalError"})
         self._write_log(outcome, http, context, started)
         if http is None:
-            return outcome.value()
-        headers = {**RESPONSE_HEADERS, **outcome.headers, **self.router.cors.headers(http.headers)}
+            return outcome.body
+        headers = {**RESPONSE_HEADERS, **outcome.headers}
+        if self.router.cors.enabled:
+            headers.update(self.router.cors.headers(http.headers))
         if outcome.status == HTTPStatus.NO_CONTENT:  # a preflight: no body, so no content type
             del headers["Content-Type"]
             return http.response(outcome.status, headers, "")
@@ -141,3 +143,7 @@ def reset() -> None:
 # start with a message naming the setting, not a request later.
 if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") and os.environ.get("AWS_EXECUTION_ENV"):
     _app = build_app()
+    # SnapStart: no cached session or random state survives into a restored environment.
+    from . import snapstart
+
+    snapstart.register(lambda: _app.api.presigner.broker if _app is not None else None)

@@ -28,7 +28,7 @@ ENVELOPE_RESERVE = 4096
 
 
 class Outcome:
-    __slots__ = ("body", "headers", "log", "status", "text")
+    __slots__ = ("_body", "headers", "log", "result", "status", "text")
 
     def __init__(
         self,
@@ -38,19 +38,32 @@ class Outcome:
         log: dict | None = None,
         *,
         text: str | None = None,
+        result=None,
     ):
         self.status = status
-        self.body = body
+        self._body = body
         self.text = text  # the body, already JSON (identical to json.dumps(body))
+        self.result = result  # or a value with to_json() and to_dict(): the body, written on demand
         self.headers = {} if headers is None else headers
         self.log = {} if log is None else log
 
-    def json(self) -> str:
-        return self.text if self.text is not None else json.dumps(self.body)
+    @property
+    def body(self) -> dict | None:
+        """The body as a JSON value (a direct invocation's answer)."""
+        if self._body is None:
+            if self.result is not None:
+                self._body = self.result.to_dict()
+            elif self.text is not None:
+                self._body = json.loads(self.text)
+        return self._body
 
-    def value(self) -> dict:
-        """The body as a JSON value (for a direct invocation)."""
-        return self.body if self.body is not None else json.loads(self.text)
+    def json(self) -> str:
+        """The body as JSON text (an HTTP front door's answer)."""
+        if self.text is None:
+            self.text = (
+                self.result.to_json() if self._body is None and self.result is not None else json.dumps(self._body)
+            )
+        return self.text
 
 
 def error_outcome(error: XpresignError, log: dict | None = None) -> Outcome:

@@ -16,7 +16,6 @@ from typing import Protocol
 from .api import Api, parse_json
 from .cors import ALLOW_METHODS, Cors
 from .errors import MethodNotAllowed, NotFound
-from .events import query_request
 from .outcome import Budget, Outcome, error_outcome
 from .values import Deadline
 
@@ -64,7 +63,7 @@ class Router:
         if method == "OPTIONS":
             return Outcome(HTTPStatus.NO_CONTENT, None, self.cors.preflight(request.headers), {"outcome": "preflight"})
         if method == "GET":
-            return self.api.handle(query_request(request.query), budget=budget, deadline=deadline)
+            return self.api.handle_query(request.query, budget=budget, deadline=deadline)
         if method == "POST":
             return self.api.handle(parse_json(request.body()), budget=budget, deadline=deadline)
         outcome = error_outcome(MethodNotAllowed(f"method {method[:16] or '(none)'} is not allowed; use GET or POST"))

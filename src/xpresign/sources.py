@@ -1,19 +1,42 @@
-"""Where source credentials come from: the environment, or botocore's chain.
+"""Where source credentials come from: a standard-library chain, or botocore's.
 
-The Lambda path reads ``AWS_ACCESS_KEY_ID`` and friends, which Lambda sets for
-the execution role; the CLI uses botocore's full chain (profiles, SSO,
-containers, IMDS), imported on first use only.
+The Lambda handler and ``xpresign serve`` take the first source configured,
+in botocore's order for what needs no config file (:func:`credential_source`):
+
+1. the environment: ``AWS_ACCESS_KEY_ID`` and friends, which Lambda sets for
+   the execution role (this module; nothing more is imported for it);
+2. web identity: ``AWS_WEB_IDENTITY_TOKEN_FILE`` + ``AWS_ROLE_ARN``
+   (:mod:`xpresign.web_identity`, EKS IRSA);
+3. the container endpoint: ``AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`` or
+   ``_FULL_URI`` (:mod:`xpresign.container_credentials`: ECS, EKS Pod
+   Identity, Lambda SnapStart);
+4. IMDSv2 (:mod:`xpresign.imds`, EC2), unless ``AWS_EC2_METADATA_DISABLED``.
+
+The choice is made once, at start-up, from the variables alone: no network
+call, so a cold start pays nothing for the sources it does not use. The CLI
+uses botocore's full chain (profiles, SSO, containers, IMDS), imported on
+first use only.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, NoCredentials
 from .values import NO_DEADLINE, Credentials, Deadline
 
+if TYPE_CHECKING:
+    from .credentials import CredentialSource
+
 EXPIRATION_VARIABLE = "AWS_CREDENTIAL_EXPIRATION"
+KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+#: What start-up looked for, for the message when nothing is configured.
+LOOKED_FOR = (
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, "
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI"
+)
 
 
 def parse_timestamp(value: str) -> float:
@@ -109,3 +132,37 @@ class BotocoreCredentials:
             frozen.token,
             expiry.timestamp() if expiry is not None else None,
         )
+
+
+def credential_source(environ: Mapping[str, str] | None = None) -> CredentialSource:
+    """The first source ``environ`` configures, checked (start-up): environment
+    keys, web identity, the container endpoint, then IMDS.
+
+    Nothing configured fails now, with :class:`~xpresign.errors.NoCredentials`
+    naming what was looked for, where IMDS cannot be the answer: in Lambda
+    (which has no IMDS) or with ``AWS_EC2_METADATA_DISABLED``. Elsewhere IMDS is
+    the last resort and is not called at start-up (it costs a timeout where it
+    does not exist); a request then gets a 503 if it does not answer, a 502
+    if it refuses."""
+    env = os.environ if environ is None else environ
+    if EnvironmentCredentials.present(env):
+        return EnvironmentCredentials(env)
+    for name, other in (KEY_VARIABLES, KEY_VARIABLES[::-1]):
+        if env.get(name):  # botocore refuses half a key pair too
+            raise ConfigError(other, f"{name} is set but {other} is not: set both, or neither")
+    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
+        from .web_identity import WebIdentityCredentials  # noqa: PLC0415 - only when configured
+
+        return WebIdentityCredentials.from_environ(env)
+    from . import container_credentials  # noqa: PLC0415 - only without environment keys
+
+    if container_credentials.configured(env):
+        return container_credentials.ContainerCredentials.from_environ(env)
+    if env.get("AWS_LAMBDA_FUNCTION_NAME"):
+        raise NoCredentials(f"no AWS credentials: Lambda set none of {LOOKED_FOR}, and Lambda has no IMDS")
+    from .imds import InstanceMetadataCredentials  # noqa: PLC0415
+
+    imds = InstanceMetadataCredentials.from_environ(env)
+    if imds is None:
+        raise NoCredentials(f"no AWS credentials: none of {LOOKED_FOR} is set, and AWS_EC2_METADATA_DISABLED is true")
+    return imds

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 
 from . import transport
 from .config import SSM_SETTING, default_region, load_config
-from .credentials import CredentialBroker, CredentialSource, Spawn
+from .credentials import CredentialBroker, Spawn
 from .endpoints import Endpoints
 from .errors import ConfigError
 from .presigner import Presigner
-from .sources import EnvironmentCredentials
+from .sources import credential_source
 from .sts import StsClient
 
 
@@ -32,7 +32,7 @@ def configure_tls(environ: Mapping[str, str], ca_bundle: str | None = None) -> N
         raise ConfigError(setting, str(exc)) from None
 
 
-def _parameter_reader(env: Mapping[str, str], source: CredentialSource):
+def _parameter_reader(env: Mapping[str, str], broker: CredentialBroker):
     """Reads XPRESIGN_CONFIG_SSM_PARAMETER with the function's own credentials,
     only when it is set (the module, and its import, cost nothing otherwise)."""
     if not env.get(SSM_SETTING):
@@ -42,7 +42,8 @@ def _parameter_reader(env: Mapping[str, str], source: CredentialSource):
     region = default_region(env)
     if not region:
         raise ConfigError("AWS_REGION", f"not set, and {SSM_SETTING} needs the region of its parameter")
-    return SsmParameterReader(region, Endpoints.from_environ(env).ssm, source.load())
+    # Through the broker: a source that refreshes keeps its session for the requests.
+    return SsmParameterReader(region, Endpoints.from_environ(env).ssm, broker.source_credentials())
 
 
 def presigner_from_environ(environ: Mapping[str, str] | None = None, *, spawn: Spawn | None = None) -> Presigner:
@@ -50,7 +51,8 @@ def presigner_from_environ(environ: Mapping[str, str] | None = None, *, spawn: S
     ``spawn`` makes the broker refresh in the background (servers only)."""
     env = os.environ if environ is None else environ
     configure_tls(env)
-    source = EnvironmentCredentials(env)
-    config = load_config(env, read_parameter=_parameter_reader(env, source))
-    sts = StsClient(config.region, config.endpoints.sts)
-    return Presigner(config, CredentialBroker(source, sts.assume_role, spawn=spawn))
+    broker = CredentialBroker(credential_source(env), spawn=spawn)
+    config = load_config(env, read_parameter=_parameter_reader(env, broker))
+    # STS's region and endpoint come from the configuration, read just now.
+    broker.assume_role = StsClient(config.region, config.endpoints.sts).assume_role
+    return Presigner(config, broker)

@@ -144,7 +144,7 @@ class Api:
 
     # --- one download ------------------------------------------------------------
 
-    def parse_get(self, item: Mapping, defaults: Defaults) -> GetRequest:
+    def parse_get(self, item: Mapping, defaults: Defaults, memo: dict | None = None) -> GetRequest:
         """Check every field of a download request; nothing is signed yet."""
         field = unknown_field(item, GET_FIELDS)
         if field is not None:
@@ -169,6 +169,7 @@ class Api:
             filename=item.get("filename"),
             content_type=item.get("response_content_type"),
             version_id=item.get("version_id"),
+            memo=memo,
         )
         return GetRequest(download, flag(item["check"], "check") if "check" in item else defaults.check)
 

@@ -31,10 +31,8 @@ from .errors import BatchTooLarge, InvalidRequest, ResponseTooLarge, XpresignErr
 from .expiry import validate_expires_in
 from .fields import BATCH_FIELDS, unknown_field
 from .outcome import Budget, Outcome, error_outcome
-from .presign import sign_query
 from .presigner import Grant
 from .s3 import MAX_KEY_BYTES
-from .sigv4 import PATH_SAFE, uri_encode
 from .values import Deadline
 
 #: Concurrent HEAD requests for a batch with ``check``.
@@ -58,13 +56,6 @@ def _defaults(api: Api, request: Mapping) -> Defaults:
     return Defaults(bucket, requested, flag(request["check"], "check") if "check" in request else False)
 
 
-def _result_json(url: str, bucket_json: str, key: str, grant: Grant, capped_json: str) -> str:
-    return (
-        f'{{"url": "{url}", "bucket": {bucket_json}, "key": {_encode(key)}, "expires_at": "{grant.expires_at}", '
-        f'"expires_in": {grant.expires_in}, "capped_by": {capped_json}}}'
-    )
-
-
 class _Grants:
     """One grant per (bucket, expiry asked). When credentials fail for a
     bucket (STS refused, throttled, down), the batch's other items for that
@@ -73,11 +64,11 @@ class _Grants:
     def __init__(self, api: Api, deadline: Deadline):
         self._presigner = api.presigner
         self._deadline = deadline
-        self._found: dict[tuple[str, int], tuple[Grant, str, str]] = {}
+        self._found: dict[tuple[str, int], tuple[Grant, str, str, int]] = {}
         self._failed: dict[str, XpresignError] = {}
 
-    def get(self, bucket, requested: int) -> tuple[Grant, str, str]:
-        """``(grant, bucket alias as JSON, capped_by as JSON)``."""
+    def get(self, bucket, requested: int) -> tuple[Grant, str, str, int]:
+        """``(grant, a result's text around its key, escaping cost of its fixed parts)``."""
         found = self._found.get((bucket.alias, requested))
         if found is None:
             failure = self._failed.get(bucket.alias)
@@ -88,7 +79,11 @@ class _Grants:
             except XpresignError as exc:
                 self._failed[bucket.alias] = exc
                 raise
-            found = (grant, _encode(bucket.alias), json.dumps(grant.capped_by))
+            middle, suffix = _result_parts(grant)
+            # What one result's fixed parts cost in an envelope beyond their length
+            # (each '"' and '\\' is escaped once more); the key's part is added per item.
+            sample = f'{_RESULT_PREFIX}{middle}""{suffix}'
+            found = (grant, middle, suffix, _ESCAPED.cost(sample) - len(sample))
             self._found[(bucket.alias, requested)] = found
         return found
 
@@ -108,52 +103,45 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
     defaults = _defaults(api, request)
     presigner = api.presigner
     grants = _Grants(api, deadline)
-    common = defaults.bucket
-    if common is not None:
-        endpoint = presigner.endpoint(common)
-        prefixes = common.allowed_prefixes
-        common_expiry = defaults.expires_in or common.default_expires
-        path_start = endpoint.path_prefix + "/"
+    plain_key, sign_plain = presigner.plain_key, presigner.sign_plain
+    # The short path: bare keys in the batch's bucket, at its expiry, share one grant.
+    common = defaults.bucket if not defaults.check else None
+    common_expiry = (defaults.expires_in or common.default_expires) if common is not None else 0
+    shared: tuple[Grant, str, str, int] | None = None
 
     results: list = []
+    used = _ESCAPED.cost('{"results": []}')  # text mode: the answer's cost in the envelope, counted as written
     errors: list[XpresignError] = []
     checks: list[tuple[int, GetRequest, Grant]] = []
-    room, used, fit = budget.room, 0, None
-    for index, item in enumerate(items):
+    memo: dict = {}  # checked download options, by value (see Presigner.download)
+    for item in items:
         key = None
         try:
-            if (
-                common is not None
-                and not defaults.check
-                and (type(item) is str or (type(item) is dict and len(item) == 1 and "key" in item))
-            ):
-                # The short path: a bare key in the batch's bucket, at its expiry.
-                key = item if type(item) is str else item["key"]
-                if type(key) is not str or not key.isascii() or not 0 < len(key) <= MAX_KEY_BYTES:
-                    key = presigner.check_allowed(common, key)  # raises the precise error, or passes non-ASCII
-                elif prefixes and not key.startswith(prefixes):
-                    presigner.check_allowed(common, key)  # raises KeyNotAllowed
-                grant, bucket_json, capped_json = grants.get(common, common_expiry)
-                url = sign_query(
-                    endpoint, path_start + uri_encode(key, PATH_SAFE), grant.scope, grant.amz, grant.expires_in
-                )
+            if common is not None and (type(item) is str or (type(item) is dict and len(item) == 1 and "key" in item)):
+                key = plain_key(common, item if type(item) is str else item["key"])
+                if key is None:  # not plain: the full rules give the precise error, or accept it
+                    key = presigner.check_allowed(common, item if type(item) is str else item["key"])
+                if shared is None:
+                    shared = grants.get(common, common_expiry)
+                grant, middle, suffix, fixed_extra = shared
+                url = sign_plain(key, grant)
             else:
                 if type(item) is str:
                     item = {"key": item}
                 elif not isinstance(item, Mapping):
                     raise InvalidRequest("each item must be an object or a key string")
-                candidate = item.get("key", item.get("object_key"))
-                key = candidate if type(candidate) is str else None
-                parsed = api.parse_get(item, defaults)
+                parsed = api.parse_get(item, defaults, memo)
                 download = parsed.download
                 key = download.key
-                grant, bucket_json, capped_json = grants.get(download.bucket, download.requested)
+                grant, middle, suffix, fixed_extra = grants.get(download.bucket, download.requested)
                 url = presigner.sign(download, grant)
                 if parsed.check:
-                    checks.append((index, parsed, grant))
+                    checks.append((len(results), parsed, grant))
             if as_text:
-                result = _result_json(url, bucket_json, key, grant, capped_json)
-                used += budget.cost(result) + 2
+                key_json = _encode(key)
+                result = f'{{"url": "{url}{middle}{key_json}{suffix}'  # _RESULT_PREFIX, url, the parts
+                # A key's escapes (each one backslash, at most one quote) cost at most two more each.
+                used += len(result) + fixed_extra + 2 * (len(key_json) - len(key) - 2) + 2
             else:
                 result = {
                     "url": url,
@@ -163,22 +151,15 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
                     "expires_in": grant.expires_in,
                     "capped_by": grant.capped_by,
                 }
-                used += budget.cost(_result_json(url, bucket_json, key, grant, capped_json)) + 2
         except XpresignError as error:
             errors.append(error)
-            entry = _error_entry(key, error)
-            text = json.dumps(entry)
-            result = text if as_text else entry
-            used += budget.cost(text) + 2
+            entry = _error_entry(key if key is not None else _item_key(item), error)
+            result = json.dumps(entry) if as_text else entry
+            used += _ESCAPED.cost(result) + 2 if as_text else 0
         results.append(result)
-        if used > room:
-            fit = index
-            break
 
-    if fit is not None:
-        raise ResponseTooLarge(
-            f"at most {fit} of {len(items)} items fit in one answer through this front door; split the batch"
-        )
+    body = '{"results": [' + ", ".join(results) + "]}" if as_text else None
+    _check_budget(budget, results, used if as_text else None, len(items))
     if checks:
         _run_checks(api, checks, results, errors, deadline, as_text)
     if errors and len(errors) == len(results) and all(e.status in (429, 503) for e in errors):
@@ -186,8 +167,73 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
         return error_outcome(errors[0], {"items": len(results)})
     log = _batch_log(results, len(errors), grants)
     if as_text:
-        return Outcome(200, None, log=log, text='{"results": [' + ", ".join(results) + "]}")
+        if checks:  # a check may have turned a result into an error since
+            body = '{"results": [' + ", ".join(results) + "]}"
+        return Outcome(200, None, log=log, text=body)
     return Outcome(200, {"results": results}, log=log)
+
+
+def _check_budget(budget: Budget, results: list, counted: int | None, total: int) -> None:
+    """413 when the answer would not fit its front door, saying how many items would.
+
+    Text results were counted as they were written; dicts (a direct
+    invocation) are bounded first without writing them. Only a batch that
+    does not fit pays for finding where it stops."""
+    if budget.limit is None:
+        return
+    room = budget.room
+    if counted is not None:
+        if counted <= room:
+            return
+    elif _upper_bound(results) <= room or len(json.dumps({"results": results})) <= room:
+        return
+    texts = results if counted is not None else map(json.dumps, results)
+    used, fit = budget.cost('{"results": []}'), 0
+    for text in texts:
+        used += budget.cost(text) + 2
+        if used > room:
+            break
+        fit += 1
+    raise ResponseTooLarge(f"at most {fit} of {total} items fit in one answer through this front door; split the batch")
+
+
+_RESULT_PREFIX = '{"url": "'
+
+
+def _result_parts(grant: Grant) -> tuple[str, str]:
+    """A result's JSON text around its key, the same for every item of a grant:
+    ``_RESULT_PREFIX + url + middle + key as JSON + suffix`` is what json.dumps
+    writes for the result (tested)."""
+    capped = "null" if grant.capped_by is None else f'"{grant.capped_by}"'
+    middle = f'", "bucket": {_encode(grant.bucket.alias)}, "key": '
+    suffix = f', "expires_at": "{grant.expires_at}", "expires_in": {grant.expires_in}, "capped_by": {capped}}}'
+    return middle, suffix
+
+
+#: Escaping as inside an HTTP front door's envelope, for counting.
+_ESCAPED = Budget(None, escaped=True)
+#: JSON's punctuation and field names around a result's values.
+_RESULT_OVERHEAD = 128
+
+
+def _upper_bound(results: list[dict]) -> int:
+    """A bound on ``len(json.dumps(results))`` without writing it: a URL is
+    ASCII with nothing to escape, and no character escapes to more than 12
+    (a surrogate pair, \\uXXXX\\uXXXX, for one character outside the BMP)."""
+    return sum(
+        len(r["url"]) + 12 * (len(r["key"]) + len(r["bucket"])) + _RESULT_OVERHEAD if "url" in r else 12 * len(str(r))
+        for r in results
+    )
+
+
+def _item_key(item: object) -> str | None:
+    """The key an item names, for its error entry (it identifies the item)."""
+    if type(item) is str:
+        return item
+    if isinstance(item, Mapping):
+        key = item.get("key", item.get("object_key"))
+        return key if type(key) is str else None
+    return None
 
 
 def _error_entry(key: str | None, error: XpresignError) -> str | dict:

@@ -174,15 +174,36 @@ class Presigner:
         filename: object = None,
         content_type: object = None,
         version_id: object = None,
+        memo: dict | None = None,
     ) -> Download:
-        """Check a download's fields; nothing is signed yet."""
+        """Check a download's fields; nothing is signed yet. ``memo`` (a dict a
+        batch keeps) remembers checked options: items repeat their content
+        type, and often their file name, and checking and encoding them costs
+        as much as signing (measured)."""
         key = self.check_allowed(bucket, key)
+        if filename is None and content_type is None and version_id is None:
+            return Download(bucket, key, requested, "", None)
+        options = (bucket.alias, filename, content_type, version_id)
+        if memo is None or not all(value is None or type(value) is str for value in options):
+            operation, version_id = self._options(bucket, filename, content_type, version_id)
+        else:
+            found = memo.get(options)
+            if found is None:
+                found = memo[options] = self._options(bucket, filename, content_type, version_id)
+            operation, version_id = found
+        return Download(bucket, key, requested, operation, version_id)
+
+    @staticmethod
+    def _options(
+        bucket: BucketConfig, filename: object, content_type: object, version_id: object
+    ) -> tuple[str, str | None]:
+        """``(the encoded response overrides and version, version_id)``, checked."""
         disposition = None if filename is None else content_disposition(filename)
         content_type = optional_text(content_type, "response_content_type", MAX_CONTENT_TYPE_BYTES)
         if content_type is not None:
             check_content_type(bucket, content_type, "response_content_type")
         version_id = optional_text(version_id, "version_id", MAX_VERSION_ID_BYTES)
-        return Download(bucket, key, requested, operation_query(disposition, content_type, version_id), version_id)
+        return operation_query(disposition, content_type, version_id), version_id
 
     @staticmethod
     def plain_key(bucket: BucketConfig, key: object) -> str | None:

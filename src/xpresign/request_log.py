@@ -29,27 +29,27 @@ logger = logging.getLogger("xpresign.request")
 
 
 def _json_value(value: object) -> str:
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(safe_for_log(value))
-    if kind is bool:
+    """The rarer kinds of value: true/false, lists (a batch's buckets), anything else as text."""
+    if value is True or value is False:
         return "true" if value else "false"
-    if kind is int or kind is float:
-        return repr(value)
-    if kind is list:
-        return "[" + ", ".join(map(_json_value, value)) + "]"
+    if type(value) is list:
+        return "[" + ", ".join(encode_basestring(safe_for_log(str(v))) for v in value) + "]"
     return encode_basestring(safe_for_log(str(value)))
 
 
 def line(fields: Mapping[str, object]) -> str:
-    """The fields as one JSON object, ``None`` values left out."""
-    return (
-        "{"
-        + ", ".join(
-            f"{encode_basestring(name)}: {_json_value(value)}" for name, value in fields.items() if value is not None
-        )
-        + "}"
-    )
+    """The fields as one JSON object, ``None`` values left out. Field names
+    are this module's own ASCII words, so they are written as they are."""
+    parts = []
+    for name, value in fields.items():
+        kind = type(value)
+        if kind is str:
+            parts.append(f'"{name}": {encode_basestring(safe_for_log(value))}')
+        elif kind is int or kind is float:
+            parts.append(f'"{name}": {value!r}')
+        elif value is not None:
+            parts.append(f'"{name}": {_json_value(value)}')
+    return "{" + ", ".join(parts) + "}"
 
 
 class RequestLog:

@@ -28,7 +28,7 @@ from .config import BucketConfig
 from .errors import InvalidParameter, InvalidRequest, MalformedJson, XpresignError
 from .events import query_request
 from .expiry import validate_expires_in
-from .fields import GET_FIELDS, known_list, unknown_field
+from .fields import GET_FIELDS, METHODS, known_list, unknown_field
 from .outcome import DIRECT, Budget, Outcome, error_outcome
 from .presign import presign_s3_url
 from .presigner import Download, Grant, PresignedUrl, Presigner
@@ -87,7 +87,18 @@ class Api:
         self.check_object = checker
         buckets = presigner.config.buckets
         self._only_bucket = next(iter(buckets.values())) if len(buckets) == 1 else None
+        self._uploads = None
         self._pool = None  # created on the first batch that checks
+
+    @property
+    def uploads(self):
+        """The upload API (PUT, POST, multipart), loaded by the first upload
+        request: downloads never pay for its modules' import."""
+        if self._uploads is None:
+            from .api_uploads import UploadApi  # noqa: PLC0415
+
+            self._uploads = UploadApi(self)
+        return self._uploads
 
     @property
     def max_batch(self) -> int:
@@ -103,6 +114,11 @@ class Api:
                 from .batch import run_batch  # noqa: PLC0415 - a module of its own, loaded once
 
                 return run_batch(self, request, budget, deadline, as_text=budget.escaped)
+            if "action" in request:
+                return self.uploads.action(request, budget, deadline)
+            if request.get("method", "GET") != "GET":
+                upload = self.uploads.upload(request, None, deadline)
+                return Outcome(200, upload.to_dict(), log=result_log(upload))
             result = self.get(self.parse_get(request, Defaults()), deadline)
             return Outcome(200, None, log=result_log(result), result=result)
         except XpresignError as error:
@@ -153,7 +169,7 @@ class Api:
             raise InvalidRequest("give key or object_key, not both")
         method = item.get("method", "GET")
         if method != "GET":
-            raise InvalidParameter(f"method must be GET here, got {excerpt(method)}")
+            raise InvalidParameter(f"method must be one of {', '.join(METHODS)}, got {excerpt(method)}")
         presigner = self.presigner
         name = item.get("bucket")
         bucket = defaults.bucket if name in (None, "") and defaults.bucket else presigner.config.bucket(name)
@@ -209,7 +225,8 @@ class Api:
 # --- log lines: bucket, key, counts and expiry; never the URL ------------------------
 
 
-def result_log(result: PresignedUrl) -> dict:
+def result_log(result) -> dict:
+    """The log fields of one result (a download or an upload)."""
     return {
         "bucket": result.bucket,
         "key": result.key,

@@ -125,6 +125,13 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
                     shared = grants.get(common, common_expiry)
                 grant, middle, suffix, fixed_extra = shared
                 url = sign_plain(key, grant)
+            elif isinstance(item, Mapping) and item.get("method", "GET") != "GET":
+                upload = api.uploads.upload(item, defaults, deadline)  # PUT or POST: refused in a check default
+                key = upload.key
+                results.append(upload.to_dict() if not as_text else json.dumps(upload.to_dict()))
+                if as_text:
+                    used += _ESCAPED.cost(results[-1]) + 2
+                continue
             else:
                 if type(item) is str:
                     item = {"key": item}

@@ -102,31 +102,30 @@ def exchange(
     to ``attempts`` times on those and on network errors, pausing ``pause``
     between tries, all within ``deadline``. Raises :class:`CredentialsUnavailable`
     when no such answer came. Redirects are returned, never followed."""
-    last = "no attempt fitted in the time left"
-    for attempt in range(attempts):
-        if attempt and pause:
-            if deadline.remaining() <= pause + transport.MIN_ATTEMPT_SECONDS:
-                break
-            sleep(pause)
-        per_attempt = transport.attempt_timeout(deadline, timeout)
-        if per_attempt is None:
-            break
-        try:
-            response = transport.request(
+
+    def note(reason: str) -> None:
+        logger.info("the %s did not answer usefully (%s)", name, reason)
+
+    try:
+        return transport.with_retries(
+            lambda per_attempt: transport.request(
                 method, url, headers=headers, timeout=per_attempt, max_response_bytes=MAX_ANSWER_BYTES
-            )
-        except transport.TransportError as exc:
-            last = exc.reason
-            logger.info("the %s did not answer (%s)", name, exc.reason)
-            continue
-        if response.status == 429 or response.status >= 500:
-            code, message = error_of(response.body)
-            last = f"HTTP {response.status} {code}".rstrip()
-            logger.info("the %s failed with %s: %s", name, last, mask(message))
-            continue
-        return response
-    logger.warning("the %s gave no credentials (%s)", name, last)
-    raise CredentialsUnavailable(f"the {name} did not answer; try again")
+            ),
+            deadline=deadline,
+            attempts=attempts,
+            timeout=timeout,
+            retryable=lambda response: response.status == 429 or response.status >= 500,
+            pause=lambda attempt: pause,
+            sleep=sleep,
+            on_retry=note,
+        )
+    except transport.RetriesExhausted as exhausted:
+        last = exhausted.reason
+        if exhausted.response is not None:
+            code, message = error_of(exhausted.response.body)
+            last = f"{last} {code}: {mask(message)}".rstrip(": ")
+        logger.warning("the %s gave no credentials (%s)", name, last)
+        raise CredentialsUnavailable(f"the {name} did not answer; try again") from None
 
 
 def refused(name: str, response: transport.Response, what: str) -> UpstreamError:

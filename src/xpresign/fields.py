@@ -12,6 +12,20 @@ GET_FIELDS = frozenset(
 )
 #: Fields that only make sense for a download; refused with PUT or POST.
 GET_ONLY_FIELDS = ("check", "filename", "response_content_type", "version_id")
+#: Fields of an upload request (and batch item), by method.
+UPLOAD_FIELDS = {
+    "PUT": frozenset({"key", "method", "bucket", "expires_in", "content_length", "content_type", "checksum_sha256"}),
+    "POST": frozenset({"key", "method", "bucket", "expires_in", "content_type", "max_size", "min_size"}),
+}
+METHODS = ("GET", "PUT", "POST")
+#: Fields of each multipart step (a single request, never in a batch).
+ACTION_FIELDS = {
+    "create_multipart": frozenset({"action", "key", "bucket", "content_type"}),
+    "sign_parts": frozenset({"action", "key", "bucket", "upload_id", "part_numbers", "expires_in"}),
+    "complete_multipart": frozenset({"action", "key", "bucket", "upload_id", "parts"}),
+    "abort_multipart": frozenset({"action", "key", "bucket", "upload_id"}),
+    "list_parts": frozenset({"action", "key", "bucket", "upload_id"}),
+}
 #: Fields of a batch request; the last three are defaults for its items.
 BATCH_FIELDS = frozenset({"items", "bucket", "expires_in", "check"})
 INHERITED_FIELDS = ("bucket", "expires_in", "check")

@@ -44,29 +44,26 @@ class SsmParameterReader:
 
     def __call__(self, name: str) -> str:
         body = json.dumps({"Name": name, "WithDecryption": True}).encode()
-        deadline = Deadline.after(TIMEOUT_SECONDS * ATTEMPTS)
-        problem = "SSM did not answer"
-        for _ in range(ATTEMPTS):
-            timeout = transport.attempt_timeout(deadline, TIMEOUT_SECONDS)
-            if timeout is None:
-                break
-            try:
-                response = transport.request(
+        try:
+            response = transport.with_retries(
+                lambda timeout: transport.request(
                     "POST", self.endpoint_url, headers=self._headers(body), body=body, timeout=timeout
-                )
-            except transport.TransportError as exc:
-                problem = f"SSM did not answer ({exc.reason})"
-                continue
-            if response.status == 200:
-                return _value(response.body)
-            code, message = _error(response.body)
-            logger.error(
-                "SSM GetParameter of %s failed: HTTP %d %s %s", name[:200], response.status, code, mask(message)
+                ),
+                deadline=Deadline.after(TIMEOUT_SECONDS * ATTEMPTS),
+                attempts=ATTEMPTS,
+                timeout=TIMEOUT_SECONDS,
+                retryable=lambda response: response.status >= 500 or _error(response.body)[0] == "ThrottlingException",
             )
-            if response.status < 500 and code not in ("ThrottlingException", "InternalServerError"):
-                raise ConfigError(SETTING, _refusal(code, response.status))
-            problem = f"SSM failed with HTTP {response.status}"
-        raise ConfigError(SETTING, f"{problem}; start-up stops rather than run without its configuration")
+        except transport.RetriesExhausted as exhausted:
+            raise ConfigError(
+                SETTING,
+                f"SSM did not answer ({exhausted.reason}); start-up stops rather than run without its configuration",
+            ) from None
+        if response.status == 200:
+            return _value(response.body)
+        code, message = _error(response.body)
+        logger.error("SSM GetParameter of %s failed: HTTP %d %s %s", name[:200], response.status, code, mask(message))
+        raise ConfigError(SETTING, _refusal(code, response.status))
 
     def _headers(self, body: bytes) -> dict[str, str]:
         return sigv4.sign_headers(

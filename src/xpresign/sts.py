@@ -16,12 +16,11 @@ from __future__ import annotations
 import logging
 import random
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from . import sigv4, transport
-from .errors import RoleNotAssumable, StsThrottled, StsUnavailable, UpstreamError, XpresignError
+from . import sigv4, transport, xml_answers
+from .errors import RoleNotAssumable, StsThrottled, StsUnavailable, UpstreamError
 from .partitions import service_endpoint
 from .redact import mask
 from .sources import parse_timestamp
@@ -98,36 +97,40 @@ class StsClient:
         """POST ``body`` (signed with ``source``, or unsigned when None), retrying
         throttling, 5xx and network errors within the deadline. Returns a final
         ``(status, payload)`` below 500; raises for what retries did not cure."""
-        last_error: XpresignError | None = None
-        for attempt in range(self._max_attempts):
-            if attempt:
-                pause = self._jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
-                if deadline.remaining() <= pause + transport.MIN_ATTEMPT_SECONDS:
-                    break
-                self._sleep(pause)
-            timeout = transport.attempt_timeout(deadline, self._timeout)
-            if timeout is None:
-                break
-            try:
-                response = self._post(body, source, timeout)
-            except transport.TransportError as exc:
-                logger.info("STS did not answer (%s)", exc.reason)
-                last_error = StsUnavailable("STS did not answer", retry_after=RETRY_AFTER_SECONDS)
-                continue
-            status = response.status
-            if 300 <= status < 400:
-                raise UpstreamError("STS answered with a redirect, which is never followed")
-            code = parse_error(response.body)[0] if status != 200 else ""
-            if code in THROTTLING_CODES or status == 429:
-                logger.info("STS is throttling (%s)", code or status)
-                last_error = StsThrottled("STS is throttling requests", retry_after=RETRY_AFTER_SECONDS)
-                continue
-            if status >= 500:
-                logger.info("STS failed with HTTP %d (%s)", status, code or "no error code")
-                last_error = StsUnavailable(f"STS failed with HTTP {status}", retry_after=RETRY_AFTER_SECONDS)
-                continue
-            return status, response.body
-        raise last_error or StsUnavailable("STS did not answer in time", retry_after=RETRY_AFTER_SECONDS)
+
+        def throttled(response: transport.Response) -> bool:
+            return response.status == 429 or (
+                response.status != 200 and parse_error(response.body)[0] in THROTTLING_CODES
+            )
+
+        try:
+            response = transport.with_retries(
+                lambda timeout: self._post(body, source, timeout),
+                deadline=deadline,
+                attempts=self._max_attempts,
+                timeout=self._timeout,
+                retryable=lambda response: response.status >= 500 or throttled(response),
+                pause=self._backoff,
+                sleep=self._sleep,
+                on_retry=lambda reason: logger.info("STS attempt failed (%s)", reason),
+            )
+        except transport.RetriesExhausted as exhausted:
+            last = exhausted.response
+            if last is not None and throttled(last):
+                raise StsThrottled("STS is throttling requests", retry_after=RETRY_AFTER_SECONDS) from None
+            if last is not None:
+                code = parse_error(last.body)[0]
+                logger.info("STS failed with HTTP %d (%s)", last.status, code or "no error code")
+                raise StsUnavailable(f"STS failed with HTTP {last.status}", retry_after=RETRY_AFTER_SECONDS) from None
+            logger.info("STS did not answer (%s)", exhausted.reason)
+            raise StsUnavailable("STS did not answer", retry_after=RETRY_AFTER_SECONDS) from None
+        if 300 <= response.status < 400:
+            raise UpstreamError("STS answered with a redirect, which is never followed")
+        return response.status, response.body
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform(0, min(cap, base * 2**attempt))."""
+        return self._jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
 
     def _post(self, body: bytes, source: Credentials | None, timeout: float) -> transport.Response:
         headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -162,34 +165,15 @@ def assume_role_body(role: RoleSpec, duration: int) -> bytes:
     return urlencode(params).encode("ascii")
 
 
-def _local_name(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _find_text(root: ET.Element, name: str) -> str | None:
-    # Namespaces ignored, as botocore does: STS answers in its own, AWSFault
-    # errors in another, and some emulators in none.
-    for element in root.iter():
-        if _local_name(element.tag) == name:
-            return element.text
-    return None
-
-
-def _parse_xml(payload: bytes) -> ET.Element | None:
-    try:
-        # STS's answer, at most transport.MAX_RESPONSE_BYTES; expat refuses
-        # entity expansion attacks (billion laughs) since 2.4.1.
-        return ET.fromstring(payload)  # noqa: S314
-    except (ET.ParseError, RecursionError):
-        return None
-
-
 def parse_credentials(payload: bytes) -> Credentials:
     """The ``Credentials`` element of an AssumeRole (or WithWebIdentity) answer."""
-    root = _parse_xml(payload)
+    root = xml_answers.parse(payload)
     if root is None:
         raise UpstreamError("STS answered with malformed XML")
-    fields = {name: _find_text(root, name) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")}
+    fields = {
+        name: xml_answers.find_text(root, name)
+        for name in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration")
+    }
     missing = [name for name, value in fields.items() if not (value or "").strip()]
     if missing:
         raise UpstreamError(f"STS answer lacks {', '.join(missing)}")
@@ -208,7 +192,4 @@ parse_assume_role_response = parse_credentials
 
 def parse_error(payload: bytes) -> tuple[str, str]:
     """``(code, message)`` from an STS ``ErrorResponse``; empty strings if unreadable."""
-    root = _parse_xml(payload)
-    if root is None:
-        return "", ""
-    return (_find_text(root, "Code") or "").strip(), (_find_text(root, "Message") or "").strip()
+    return xml_answers.error_of(payload)

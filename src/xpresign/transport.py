@@ -21,7 +21,8 @@ URL: a presigned URL's query string is a bearer token.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -139,3 +140,53 @@ def request(
         raise TransportError(exc.strerror or type(exc).__name__) from None
     finally:
         connection.close()
+
+
+class RetriesExhausted(Exception):
+    """No attempt gave a final answer. ``response`` is the last retryable
+    answer (None when the last attempt got none); ``reason`` says why, safely."""
+
+    def __init__(self, reason: str, response: Response | None):
+        super().__init__(reason)
+        self.reason = reason
+        self.response = response
+
+
+def with_retries(
+    send: Callable[[float], Response],
+    *,
+    deadline: Deadline,
+    attempts: int,
+    timeout: float,
+    retryable: Callable[[Response], bool],
+    pause: Callable[[int], float] = lambda attempt: 0.0,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[str], None] = lambda reason: None,
+) -> Response:
+    """The first answer ``send(timeout)`` gives that is not ``retryable``,
+    trying up to ``attempts`` times on those and on network errors, pausing
+    ``pause(attempt)`` before each retry, all within ``deadline``: the one
+    retry rule of every client (STS, S3, SSM, credential endpoints). Raises
+    :class:`RetriesExhausted` otherwise."""
+    reason, last = "no attempt fitted in the time left", None
+    for attempt in range(attempts):
+        if attempt:
+            wait = pause(attempt)
+            if deadline.remaining() <= wait + MIN_ATTEMPT_SECONDS:
+                break
+            if wait:
+                sleep(wait)
+        per_attempt = attempt_timeout(deadline, timeout)
+        if per_attempt is None:
+            break
+        try:
+            response = send(per_attempt)
+        except TransportError as exc:
+            reason, last = exc.reason, None
+            on_retry(reason)
+            continue
+        if not retryable(response):
+            return response
+        reason, last = f"HTTP {response.status}", response
+        on_retry(reason)
+    raise RetriesExhausted(reason, last)

@@ -14,11 +14,20 @@ from botocore.config import Config
 assert not botocore.compat.HAS_CRT, "botocore would sign with awscrt: set BOTO_DISABLE_CRT=true before importing it"
 
 
+def naive_utc(epoch_seconds: int) -> datetime.datetime:
+    """The instant as botocore's clock gives it: naive UTC."""
+    return datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC).replace(tzinfo=None)
+
+
+def iso8601(epoch_seconds: int) -> str:
+    """botocore's ISO 8601 form (a POST policy's expiration)."""
+    return naive_utc(epoch_seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def frozen_clock(epoch_seconds: int):
     """Freeze botocore's signing clock at ``epoch_seconds`` (botocore reads the
     time through ``botocore.auth.get_current_datetime``, naive UTC)."""
-    moment = datetime.datetime.fromtimestamp(epoch_seconds, datetime.UTC).replace(tzinfo=None)
-    return mock.patch("botocore.auth.get_current_datetime", return_value=moment)
+    return mock.patch("botocore.auth.get_current_datetime", return_value=naive_utc(epoch_seconds))
 
 
 def s3_client(

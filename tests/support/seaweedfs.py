@@ -10,8 +10,12 @@ free loopback ports with:
 * a ``caller`` identity that may only call ``sts:AssumeRole``;
 * an ``outsider`` identity that may also call ``sts:AssumeRole`` but that no
   trust policy names (so a refusal of it is the trust policy's doing);
+* an ``uploader`` identity that may read and write the bucket (SeaweedFS
+  enforces a POST policy's conditions only for static identities);
 * a role ``PresignRole`` that trusts only ``caller`` and allows only
-  ``s3:GetObject`` on ``<bucket>/allowed/*``;
+  ``s3:GetObject`` on ``<bucket>/allowed/*`` and the upload actions
+  (``s3:PutObject``, ``s3:AbortMultipartUpload``, ``s3:ListMultipartUploadParts``)
+  on ``<bucket>/uploads/*``;
 * a role ``ExternalIdRole``, the same but trusting ``caller`` only with a
   ``sts:ExternalId`` condition (kept to pin a quirk, see below).
 
@@ -64,6 +68,8 @@ EXTERNAL_ID = "xpresign-proof-external-id"
 POLICY_NAME = "PresignRead"
 BUCKET = "proof-bucket"
 ALLOWED_PREFIX = "allowed/"
+# The role may upload (PutObject, multipart) here, and only here.
+UPLOAD_PREFIX = "uploads/"
 # Objects here exist but the role's policy does not cover them.
 DENIED_PREFIX = "denied/"
 STS_ISSUER = "seaweedfs-sts"
@@ -153,6 +159,7 @@ class SeaweedFS:
     region = REGION
     bucket = BUCKET
     allowed_prefix = ALLOWED_PREFIX
+    upload_prefix = UPLOAD_PREFIX
     denied_prefix = DENIED_PREFIX
     role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{ROLE_NAME}"
     external_id_role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/{EXTERNAL_ID_ROLE_NAME}"
@@ -167,6 +174,7 @@ class SeaweedFS:
         self.admin_credentials = ("AKIAADMIN" + secrets.token_hex(6).upper(), secrets.token_urlsafe(30))
         self.caller_credentials = ("AKIACALLER" + secrets.token_hex(5).upper(), secrets.token_urlsafe(30))
         self.outsider_credentials = ("AKIAOUTSIDE" + secrets.token_hex(4).upper(), secrets.token_urlsafe(30))
+        self.uploader_credentials = ("AKIAUPLOAD" + secrets.token_hex(5).upper(), secrets.token_urlsafe(30))
         self._signing_key = secrets.token_bytes(32)
         self.tmpdir: Path | None = None
         self.log_path: Path | None = None
@@ -234,6 +242,7 @@ class SeaweedFS:
         admin_ak, admin_sk = self.admin_credentials
         caller_ak, caller_sk = self.caller_credentials
         outsider_ak, outsider_sk = self.outsider_credentials
+        uploader_ak, uploader_sk = self.uploader_credentials
         # -s3.config: static identities. "Admin" is full access; the caller's
         # only action is sts:AssumeRole (matched literally by SeaweedFS), so
         # its own key can neither read nor write objects.
@@ -253,6 +262,11 @@ class SeaweedFS:
                     "name": "outsider",
                     "credentials": [{"accessKey": outsider_ak, "secretKey": outsider_sk}],
                     "actions": ["sts:AssumeRole"],
+                },
+                {
+                    "name": "uploader",
+                    "credentials": [{"accessKey": uploader_ak, "secretKey": uploader_sk}],
+                    "actions": [f"Read:{BUCKET}", f"Write:{BUCKET}"],
                 },
             ]
         }
@@ -298,7 +312,12 @@ class SeaweedFS:
                                 "Effect": "Allow",
                                 "Action": ["s3:GetObject"],
                                 "Resource": [f"arn:aws:s3:::{BUCKET}/{ALLOWED_PREFIX}*"],
-                            }
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                                "Resource": [f"arn:aws:s3:::{BUCKET}/{UPLOAD_PREFIX}*"],
+                            },
                         ],
                     },
                 }

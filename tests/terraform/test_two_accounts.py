@@ -52,7 +52,6 @@ from tfrun import EXAMPLE, copy_terraform_tree, run_terraform, terraform_environ
 
 from xpresign import lambda_handler
 from xpresign.emulator import EMULATOR_CREDENTIALS, MotoServer, assume
-from xpresign.errors import ConfigError
 
 pytestmark = [pytest.mark.slow, pytest.mark.terraform]
 
@@ -84,10 +83,6 @@ COMPANION_ROUTES = {
     "POST /s3/multipart/{uploadId}/complete",
     "DELETE /s3/multipart/{uploadId}",
 }
-# Configuration keys this round adds to XPRESIGN_CONFIG. Until the runtime
-# knows them, the handler refuses the deployed document at init; the tests
-# that run it say so (xfail) instead of failing, and run in full once it does.
-NEW_CONFIG_KEYS = ("upload_prefixes", "max_upload_size", "allowed_content_types", "companion_bucket")
 
 
 @dataclass
@@ -268,15 +263,8 @@ def _use_the_deployed_environment(stack: Stack, monkeypatch) -> None:
 
 
 def _run_deployed_handler(event: dict) -> dict:
-    """The handler with the deployed environment; xfail while the runtime
-    refuses a configuration key this round adds (see NEW_CONFIG_KEYS)."""
-    try:
-        return lambda_handler.handler(event, None)
-    except ConfigError as error:
-        message = str(error)
-        if "unknown setting" in message and any(key in message for key in NEW_CONFIG_KEYS):
-            pytest.xfail(f"the runtime does not accept this round's configuration keys yet: {message}")
-        raise
+    """The handler with the deployed environment."""
+    return lambda_handler.handler(event, None)
 
 
 # --- where things landed -------------------------------------------------------------------
@@ -702,9 +690,6 @@ def test_handler_signs_uploads_into_the_upload_prefix(stack, objects_reachable, 
     result = _run_deployed_handler(
         {"key": key, "method": "PUT", "content_length": len(body), "content_type": "application/octet-stream"}
     )
-    message = result.get("error", {}).get("message", "")
-    if message.startswith(("unknown field 'method'", "unknown field 'content_length'", "unknown field 'content_type'")):
-        pytest.xfail(f"the runtime does not sign uploads yet: {message}")
     assert "error" not in result, result
     assert result["method"] == "PUT"
     request = urllib.request.Request(result["url"], data=body, headers=result["headers"], method="PUT")

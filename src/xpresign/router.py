@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Protocol
 
 from .api import Api, parse_json
-from .cors import ALLOW_METHODS, Cors
+from .cors import ALLOW_METHODS, COMPANION_ALLOW_METHODS, Cors
 from .errors import MethodNotAllowed, NotFound
 from .outcome import Budget, Outcome, error_outcome
 from .values import Deadline
@@ -51,10 +51,29 @@ class Router:
         self.api = api
         self.cors = Cors(api.presigner.config.cors_allow_origins)
         self._owns_paths = owns_paths
+        self._companion = None
+
+    @property
+    def companion(self):
+        """Uppy's routes, loaded by their first request."""
+        if self._companion is None:
+            from .companion import Companion  # noqa: PLC0415
+
+            self._companion = Companion(self.api)
+        return self._companion
 
     def route(self, request: HttpRequest, budget: Budget, deadline: Deadline) -> Outcome:
         """The answer to ``request``; the caller adds CORS and common headers."""
         method, path = request.method, request.path
+        uppy = companion_path(path)
+        if uppy is not None:
+            if method == "OPTIONS":
+                preflight = self.cors.preflight(request.headers, COMPANION_ALLOW_METHODS)
+                return Outcome(HTTPStatus.NO_CONTENT, None, preflight, {"outcome": "preflight"})
+            outcome = self.companion.route(request, uppy, deadline)
+            if outcome.status == HTTPStatus.METHOD_NOT_ALLOWED:
+                outcome.headers["Allow"] = COMPANION_ALLOW_METHODS
+            return outcome
         if self._owns_paths:
             if path == HEALTH_PATH and method in ("GET", "HEAD"):
                 return Outcome(HTTPStatus.OK, {"status": "ok"}, log={"outcome": "health"})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import json
 import os
 import re
 import time
@@ -265,3 +266,51 @@ def test_an_unknown_upload_is_404_no_such_upload(seaweedfs, presigner):
     answer = Api(presigner).handle({"action": "abort_multipart", "key": new_key("never.bin"), "upload_id": "0" * 16})
     assert (answer.status, answer.body["error"]["code"]) == (404, "NoSuchUpload")
     assert "never created" in answer.body["error"]["message"]  # xpresign's words, not S3's
+
+
+# --- Uppy's routes, through the Lambda handler ------------------------------------------------
+
+
+def test_uppys_multipart_routes_upload_through_the_handler(seaweedfs):
+    from tests.unit.test_companion import http_api
+    from xpresign.lambda_handler import build_app
+
+    env = {
+        "XPRESIGN_BUCKET": seaweedfs.bucket,
+        "XPRESIGN_ROLE_ARN": seaweedfs.role_arn,
+        "XPRESIGN_UPLOAD_PREFIXES": seaweedfs.upload_prefix,
+        "XPRESIGN_COMPANION_BUCKET": seaweedfs.bucket,
+        "AWS_REGION": seaweedfs.region,
+        "AWS_ENDPOINT_URL": seaweedfs.s3_endpoint_url,
+        "AWS_ACCESS_KEY_ID": seaweedfs.caller_credentials[0],
+        "AWS_SECRET_ACCESS_KEY": seaweedfs.caller_credentials[1],
+    }
+    app = build_app(env)
+
+    def call(method, path, query=None, body=None):
+        answer = app(http_api(method, "/prod" + path, query, body))
+        return answer["statusCode"], json.loads(answer["body"])
+
+    data = os.urandom(5 * MIB) + b"tail"
+    status, created = call("POST", "/s3/multipart", body={"filename": "clip one.mp4", "type": "video/mp4"})
+    assert status == 200, created
+    upload_id, key = created["uploadId"], created["key"]
+    assert key.startswith("uploads/") and key.endswith("/clip_one.mp4")
+    quoted = urllib.parse.quote(upload_id, safe="")
+    etags = []
+    for number, chunk in ((1, data[: 5 * MIB]), (2, data[5 * MIB :])):
+        status, signed = call("GET", f"/s3/multipart/{quoted}/{number}", {"key": key})
+        assert status == 200, signed
+        put_status, _, headers = send(signed["url"], "PUT", chunk, {})
+        assert put_status == 200
+        etags.append({"ETag": headers["etag"], "PartNumber": number})
+    status, listed = call("GET", f"/s3/multipart/{quoted}", {"key": key})
+    assert [(p["PartNumber"], p["Size"]) for p in listed] == [(1, 5 * MIB), (2, 4)]
+    status, done = call("POST", f"/s3/multipart/{quoted}/complete", {"key": key}, {"parts": etags})
+    assert status == 200 and done["location"].endswith(urllib.parse.quote(key)), done
+    assert stored(seaweedfs, key) == data
+
+    status, other = call("POST", "/s3/multipart", body={"filename": "dropped.bin"})
+    quoted = urllib.parse.quote(other["uploadId"], safe="")
+    status, aborted = call("DELETE", f"/s3/multipart/{quoted}", {"key": other["key"]})
+    assert (status, aborted) == (200, {})

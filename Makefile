@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint $(CHECKOV) browser-deps
+test: lint $(CHECKOV) browser-deps wrk
 	XPRESIGN_CHECKOV=$(CURDIR)/$(CHECKOV) $(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -49,10 +49,10 @@ test-fast: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/xpresign demo
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(PY) -m benchmarks
 
-bench-smoke: $(STAMP)
+bench-smoke: $(STAMP) wrk
 	$(PY) -m benchmarks --smoke
 
 build-lambda: $(STAMP)
@@ -86,4 +86,17 @@ browser-deps:
 .PHONY: test-terraform
 test-terraform: $(STAMP) $(CHECKOV)
 	XPRESIGN_CHECKOV=$(CURDIR)/$(CHECKOV) $(PY) -m pytest tests/terraform
+# -----------------------------------------------------------------------------
+
+# --- Load-test tool for `xpresign serve` (issue 14) ----------------------------
+# benchmarks/serve_load.py drives both servers with wrk on 127.0.0.1. wrk comes
+# from Debian's packages, installed when missing (CI runs as root; otherwise
+# through sudo). `make bench` needs it: hook this target in front of it.
+.PHONY: wrk
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "wrk: installing Debian wrk"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
 # -----------------------------------------------------------------------------

@@ -102,6 +102,13 @@ class PayloadTooLarge(XpresignError):
     code = "PayloadTooLarge"
 
 
+class RequestTimeout(XpresignError):
+    """The caller did not send its request body in time (``xpresign serve``)."""
+
+    status = 408
+    code = "RequestTimeout"
+
+
 class ResponseTooLarge(XpresignError):
     """The answer would exceed what the front door can deliver (6 MB for
     Lambda, 1 MB through ALB)."""

@@ -20,28 +20,20 @@ import logging
 import os
 import time
 from collections.abc import Mapping
-from http import HTTPStatus
 
 from . import outcome as budgets
 from .api import Api
 from .config import Config
 from .errors import ConfigError, XpresignError
 from .events import HttpEvent, parse_event
-from .outcome import Outcome, error_outcome
+from .outcome import Outcome, error_outcome, http_answer, internal_error
 from .request_log import RequestLog
 from .router import Router
 from .values import NO_DEADLINE, Deadline
 
 #: Time kept back from Lambda's deadline to write the answer and the log line.
 DEADLINE_MARGIN_SECONDS = 0.5
-# A presigned URL is a bearer token: no proxy or browser cache may keep a copy.
-RESPONSE_HEADERS = {
-    "Content-Type": "application/json",
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_INTERNAL_ERROR = {"error": {"code": "InternalError", "message": "internal error; see the function's logs"}}
 
 
 def deadline_of(context: object) -> Deadline:
@@ -76,17 +68,13 @@ class App:
         except Exception:
             # A bug, not the caller's mistake: log the trace, answer without it.
             logging.getLogger(__name__).exception("unexpected error")
-            outcome = Outcome(500, _INTERNAL_ERROR, log={"outcome": "InternalError"})
+            outcome = internal_error("function")
         self._write_log(outcome, http, context, started)
         if http is None:
             return outcome.body
-        headers = {**RESPONSE_HEADERS, **outcome.headers}
-        if self.router.cors.enabled:
-            headers.update(self.router.cors.headers(http.headers))
-        if outcome.status == HTTPStatus.NO_CONTENT:  # a preflight: no body, so no content type
-            del headers["Content-Type"]
-            return http.response(outcome.status, headers, "")
-        return http.response(outcome.status, headers, outcome.json())
+        cors = self.router.cors.headers(http.headers) if self.router.cors.enabled else {}
+        headers, body = http_answer(outcome, cors)
+        return http.response(outcome.status, headers, body)
 
     def _write_log(self, outcome: Outcome, http: HttpEvent | None, context: object, started: float) -> None:
         fields = {
@@ -107,12 +95,13 @@ def build_app(environ: Mapping[str, str] | None = None) -> App:
     from .wiring import presigner_from_environ  # noqa: PLC0415 - wiring is needed once, at init
 
     env = os.environ if environ is None else environ
-    _configure_logging(env)
+    configure_logging(env)
     presigner = presigner_from_environ(env)
     return App(presigner.config, Api(presigner), json_logs=env.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON")
 
 
-def _configure_logging(env: Mapping[str, str]) -> None:
+def configure_logging(env: Mapping[str, str]) -> None:
+    """The ``xpresign`` loggers' level, from XPRESIGN_LOG_LEVEL or Lambda's own setting."""
     setting = "XPRESIGN_LOG_LEVEL" if env.get("XPRESIGN_LOG_LEVEL") else "AWS_LAMBDA_LOG_LEVEL"
     level = (env.get(setting) or "INFO").upper()
     # Lambda's application_log_level names: TRACE, DEBUG, INFO, WARN, ERROR, FATAL.

@@ -19,6 +19,13 @@ from typing import NamedTuple
 
 from .errors import XpresignError
 
+#: Every HTTP answer's headers. A presigned URL is a bearer token: no proxy or
+#: browser cache may keep a copy.
+RESPONSE_HEADERS = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 #: Lambda's limit on a synchronous response (invocation payload), in bytes.
 LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024
 #: ALB's limit on a Lambda target's response.
@@ -64,6 +71,23 @@ class Outcome:
                 self.result.to_json() if self._body is None and self.result is not None else json.dumps(self._body)
             )
         return self.text
+
+
+def http_answer(outcome: Outcome, cors_headers: dict[str, str]) -> tuple[dict[str, str], str]:
+    """``(headers, body)`` of an HTTP answer, the same from every front door:
+    the common headers, the outcome's, CORS; a preflight has no body, so no
+    content type."""
+    headers = {**RESPONSE_HEADERS, **outcome.headers, **cors_headers}
+    if outcome.status == 204:
+        del headers["Content-Type"]
+        return headers, ""
+    return headers, outcome.json()
+
+
+def internal_error(where: str) -> Outcome:
+    """A bug, not the caller's mistake: the answer says where the trace is, never shows it."""
+    body = {"error": {"code": "InternalError", "message": f"internal error; see the {where}'s logs"}}
+    return Outcome(500, body, log={"outcome": "InternalError"})
 
 
 def error_outcome(error: XpresignError, log: dict | None = None) -> Outcome:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import urllib.parse
 import urllib.request
 
@@ -14,6 +15,7 @@ import pytest
 
 from xpresign.cli import ExitCode, main
 from xpresign.credentials import EXPIRY_SAFETY_MARGIN_SECONDS
+from xpresign.emulator import assume
 from xpresign.sts import ROLE_CHAINING_MAX_SECONDS
 
 
@@ -99,3 +101,78 @@ def test_check_in_json_mode_reports_each_key(two_accounts, as_lambda_role):
     assert (code, err) == (ExitCode.NOT_FOUND, "")
     (line,) = out.splitlines()
     assert json.loads(line)["error"]["code"] == "NoSuchKey"
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def admin_s3(two_accounts):
+    from xpresign.emulator import ACCOUNT_A, client
+
+    return client(
+        "s3", two_accounts.endpoint_url, assume(two_accounts.endpoint_url, f"arn:aws:iam::{ACCOUNT_A}:role/admin")
+    )
+
+
+def test_url_with_method_put_prints_the_url_and_the_headers_to_send(two_accounts, as_lambda_role):
+    body = b"uploaded by the CLI"
+    key = "uploads/cli/put.txt"
+    code, out, err = run(["url", f"s3://{two_accounts.bucket}/{key}", "--method", "PUT", "--content-length",
+                          str(len(body)), "--content-type", "text/plain", "--role-arn", two_accounts.access_role_arn,
+                          "--expires-in", "600"])  # fmt: skip
+    assert code == ExitCode.OK, err
+    assert err == f"xpresign: send these headers with the PUT: Content-Type: text/plain, Content-Length: {len(body)}\n"
+    request = urllib.request.Request(
+        out.strip(), data=body, method="PUT", headers={"Content-Type": "text/plain", "Content-Length": str(len(body))}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    stored = admin_s3(two_accounts).get_object(Bucket=two_accounts.bucket, Key=key)
+    assert stored["Body"].read() == body and stored["ContentType"] == "text/plain"
+
+
+@pytest.mark.parametrize("argv", [["--method", "PUT"], ["--content-length", "5"], ["--method", "PUT", "--content-length",
+                                   "5", "--filename", "x"]])  # fmt: skip
+def test_url_put_options_are_checked(argv, as_lambda_role):
+    code, _, err = run(["url", "s3://b-1/k", *argv])
+    assert code == ExitCode.USAGE and err.startswith("xpresign: error: --")
+
+
+@pytest.mark.parametrize("size", [1000, 20 * 1024 * 1024 + 17], ids=["single-put", "multipart"])
+def test_upload_stores_the_exact_bytes(two_accounts, as_lambda_role, tmp_path, size):
+    data = os.urandom(size)
+    path = tmp_path / "file.bin"
+    path.write_bytes(data)
+    key = f"uploads/cli/{size}.bin"
+    code, out, err = run(["upload", str(path), f"s3://{two_accounts.bucket}/{key}", "--role-arn",
+                          two_accounts.access_role_arn, "--json"])  # fmt: skip
+    assert code == ExitCode.OK, err
+    result = json.loads(out)
+    assert (result["size"], result["parts"]) == (size, 1 if size < 8 * 1024 * 1024 else 3)
+    stored = admin_s3(two_accounts).get_object(Bucket=two_accounts.bucket, Key=key)["Body"].read()
+    assert hashlib.sha256(stored).digest() == hashlib.sha256(data).digest()
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError], ids=["ctrl-c", "network"])
+def test_a_failed_multipart_upload_is_aborted(two_accounts, as_lambda_role, tmp_path, monkeypatch, failure):
+    from xpresign.cli import upload
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(17 * 1024 * 1024))
+    key = f"uploads/cli/aborted-{failure.__name__}.bin"
+    real_put, calls = upload._put, []
+
+    def failing_put(url, data, headers):
+        calls.append(url)
+        if len(calls) == 2:
+            raise failure("cut")
+        return real_put(url, data, headers)
+
+    monkeypatch.setattr(upload, "_put", failing_put)
+    code, _, err = run(
+        ["upload", str(path), f"s3://{two_accounts.bucket}/{key}", "--role-arn", two_accounts.access_role_arn]
+    )
+    assert code in (ExitCode.INTERRUPTED, ExitCode.ERROR), err
+    assert "parts were deleted (aborted)" in err
+    uploads = admin_s3(two_accounts).list_multipart_uploads(Bucket=two_accounts.bucket, Prefix=key).get("Uploads", [])
+    assert uploads == []

@@ -74,7 +74,7 @@ def botocore_url(
 # --- help, version, usage errors ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], ["url"], ["demo"], ["build-lambda"]])
+@pytest.mark.parametrize("command", [[], ["url"], ["upload"], ["demo"], ["build-lambda"]])
 def test_help_for_every_command_exits_0(command, capsys):
     assert main([*command, "--help"]) == ExitCode.OK
     printed = capsys.readouterr().out

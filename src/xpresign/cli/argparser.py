@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ..checks import Invalid, excerpt, printable_text
 from ..config import BUCKET_KEYS, Config, bucket_config, default_region
+from ..config_bucket import MAX_OBJECT_SIZE
 from ..endpoints import Endpoints, validate_endpoint
 from ..errors import ConfigError, NoCredentials, XpresignError
 from ..presigner import MAX_CONTENT_TYPE_BYTES, MAX_VERSION_ID_BYTES
@@ -94,30 +95,55 @@ def collect_targets(args: argparse.Namespace, stdin: TextIO) -> list[tuple[str, 
     return targets
 
 
-def check_url_options(args: argparse.Namespace, count: int) -> None:
-    """The options that need no region or credentials to check."""
+def check_signing_options(args: argparse.Namespace) -> None:
+    """The options every signing command shares, checked with no region or credentials."""
     if args.external_id and not args.role_arn:
         raise UsageError("--external-id needs --role-arn")
     if args.role_duration is not None and not args.role_arn:
         raise UsageError("--role-duration needs --role-arn")
-    for option, value in (("--filename", args.filename), ("--version-id", args.version_id)):
-        if value is not None and count > 1:
-            raise UsageError(f"{option} names one object; {count} were given")
-    for option, value, limit in (
-        ("--response-content-type", args.response_content_type, MAX_CONTENT_TYPE_BYTES),
-        ("--version-id", args.version_id, MAX_VERSION_ID_BYTES),
-    ):
-        if value is not None:
-            try:
-                printable_text(value, limit)
-            except Invalid as exc:
-                raise UsageError(f"{option} {exc}") from None
     if args.endpoint_url is not None:
         try:
             # The user's own machine and emulator: plain http to anywhere is their call.
             validate_endpoint("--endpoint-url", args.endpoint_url, allow_http=True)
         except ConfigError as exc:
             raise UsageError(exc.message) from None
+
+
+DOWNLOAD_OPTIONS = ("filename", "response_content_type", "version_id", "check")
+UPLOAD_OPTIONS = ("content_type", "content_length", "checksum_sha256")
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def check_url_options(args: argparse.Namespace, count: int) -> None:
+    """``xpresign url``'s options, checked before a region or credentials are looked for."""
+    check_signing_options(args)
+    given = {name for name in (*DOWNLOAD_OPTIONS, *UPLOAD_OPTIONS) if getattr(args, name, None) not in (None, False)}
+    if args.method == "PUT":
+        if count > 1:
+            raise UsageError(f"--method PUT signs one object; {count} were given")
+        if args.content_length is None:
+            raise UsageError("--method PUT needs --content-length (it is signed: S3 refuses any other length)")
+        refused = sorted(given & set(DOWNLOAD_OPTIONS))
+        if refused:
+            raise UsageError(f"{_option(refused[0])} is for downloads; not with --method PUT")
+    elif given & set(UPLOAD_OPTIONS):
+        raise UsageError(f"{_option(sorted(given & set(UPLOAD_OPTIONS))[0])} needs --method PUT")
+    for option, value in (("--filename", args.filename), ("--version-id", args.version_id)):
+        if value is not None and count > 1:
+            raise UsageError(f"{option} names one object; {count} were given")
+    for option, value, limit in (
+        ("--response-content-type", args.response_content_type, MAX_CONTENT_TYPE_BYTES),
+        ("--version-id", args.version_id, MAX_VERSION_ID_BYTES),
+        ("--content-type", args.content_type, MAX_CONTENT_TYPE_BYTES),
+    ):
+        if value is not None:
+            try:
+                printable_text(value, limit)
+            except Invalid as exc:
+                raise UsageError(f"{option} {exc}") from None
 
 
 def botocore_available() -> bool:
@@ -163,11 +189,23 @@ def endpoints(args: argparse.Namespace, environ: Mapping[str, str]) -> Endpoints
         raise UsageError(exc.message) from None
 
 
+def _named_types(args: argparse.Namespace) -> list[str] | None:
+    named = [getattr(args, option, None) for option in ("response_content_type", "content_type")]
+    return [kind.split(";")[0].strip() for kind in named if kind] or None
+
+
 def cli_config(
-    args: argparse.Namespace, buckets: Iterable[str], region: str, region_source: str, environ: Mapping[str, str]
+    args: argparse.Namespace,
+    buckets: Iterable[str],
+    region: str,
+    region_source: str,
+    environ: Mapping[str, str],
+    *,
+    uploads: bool = False,
 ) -> Config:
     """A :class:`Config` for the buckets named on the command line, checked
-    by the same rules as the Lambda's (errors name the option at fault)."""
+    by the same rules as the Lambda's (errors name the option at fault).
+    With ``uploads``, every key may be uploaded to, up to S3's own limit."""
     raw = {
         "role_arn": args.role_arn,
         "external_id": args.external_id,
@@ -177,7 +215,7 @@ def cli_config(
         "max_expires": MAX_PRESIGN_EXPIRES,
         "default_expires": DEFAULT_EXPIRES_IN,
         # ...and the user's own judgement of which types to name.
-        "allowed_content_types": [args.response_content_type.split(";")[0]] if args.response_content_type else None,
+        "allowed_content_types": _named_types(args),
     }
     # Errors name what the user typed (or where the region came from).
     options = {
@@ -188,4 +226,8 @@ def cli_config(
     }
     names = {key: options.get(key, key) for key in BUCKET_KEYS} | {"region": region_source}
     configs = {name: bucket_config(name, raw, names, {}, region) for name in dict.fromkeys(buckets)}
+    if uploads:
+        configs = {
+            name: c._replace(upload_prefixes=("",), max_upload_size=MAX_OBJECT_SIZE) for name, c in configs.items()
+        }
     return Config(buckets=configs, region=region, endpoints=endpoints(args, environ))

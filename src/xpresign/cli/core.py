@@ -61,6 +61,8 @@ def main(
         # complaining again when it flushes stdout at exit.
         _silence_stdout()
         return ExitCode.ERROR
+    except OSError as exc:  # a file that went away mid-upload, a full disk...
+        return fail(streams, exc.strerror or str(exc)[:200], ExitCode.ERROR)
     finally:
         warnings.close()
 
@@ -90,6 +92,14 @@ def run(args: argparse.Namespace, streams: Streams) -> ExitCode:
         from .url import run_url  # noqa: PLC0415
 
         return run_url(args, streams)
+    if args.command == "serve" or (args.command == "demo" and args.serve):
+        from .serve import run_serve  # noqa: PLC0415 - the serve extra
+
+        return run_serve(args, streams)
+    if args.command == "upload":
+        from .upload import run_upload  # noqa: PLC0415
+
+        return run_upload(args, streams)
     if args.command == "demo":
         return run_demo_command(args, streams)
     if args.command == "build-lambda":

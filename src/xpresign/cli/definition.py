@@ -10,11 +10,17 @@ import argparse
 
 from .. import __version__
 from ..checks import Invalid, whole_number
+from ..config_bucket import MAX_OBJECT_SIZE
 from ..values import MAX_PRESIGN_EXPIRES, MAX_ROLE_DURATION, MIN_ROLE_DURATION, ROLE_CHAINING_MAX_SECONDS
 
 PROG = "xpresign"
 DEFAULT_EXPIRES_IN = 3600
 DEFAULT_BUILD_DIR = "dist"
+MAX_TCP_PORT = 65535
+#: Worker processes: more than the cores only adds contention (signing is CPU-bound).
+MAX_SERVE_WORKERS = 64
+DEFAULT_REQUEST_TIMEOUT = 30
+MAX_REQUEST_TIMEOUT = 300
 
 
 class UsageError(Exception):
@@ -92,7 +98,119 @@ def _url_command(commands) -> None:
     )
     url.add_argument("--json", action="store_true", help="print one JSON object per line, for one key or many")
     url.add_argument("--quiet", action="store_true", help="no warnings on stderr (errors are still shown)")
+    url.add_argument(
+        "--method", choices=("GET", "PUT"), default="GET", help="GET (default) or PUT: a URL to upload one object"
+    )
+    url.add_argument(
+        "--content-type", metavar="TYPE", help="PUT: the Content-Type signed (default application/octet-stream)"
+    )
+    url.add_argument(
+        "--content-length", type=whole(0, MAX_OBJECT_SIZE, " of bytes"), metavar="N", help="PUT: the exact size, signed"
+    )
+    url.add_argument(
+        "--checksum-sha256", metavar="BASE64", help="PUT: the SHA-256 of the bytes, signed; S3 verifies it"
+    )
     url.set_defaults(command="url")
+
+
+UPLOAD_EPILOG = """\
+examples:
+  xpresign upload report.pdf s3://classic-movies/uploads/report.pdf
+  xpresign upload film.mp4 s3://classic-movies/uploads/film.mp4 --role-arn arn:aws:iam::111111111111:role/s3_access_role
+
+Files up to 8 MiB are one PUT whose SHA-256 S3 verifies; larger ones are a
+multipart upload in 8 MiB parts, aborted on failure or Ctrl-C.
+"""
+
+
+def _upload_command(commands) -> None:
+    upload = commands.add_parser(
+        "upload",
+        help="upload a file with presigned URLs",
+        description="Upload FILE to s3://BUCKET/KEY, signing locally with your credentials (or a role's).",
+        epilog=UPLOAD_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    upload.add_argument("file", metavar="FILE", help="the file to upload")
+    upload.add_argument("destination", metavar="s3://BUCKET/KEY", help="where it goes")
+    upload.add_argument(
+        "--content-type", metavar="TYPE", help="the type it is stored with (default application/octet-stream)"
+    )
+    upload.add_argument(
+        "--role-arn", metavar="ARN", help="assume this role (from the local credentials) and sign with it"
+    )
+    upload.add_argument("--external-id", metavar="ID", help="ExternalId for the AssumeRole (with --role-arn)")
+    upload.add_argument(
+        "--role-duration", type=whole(MIN_ROLE_DURATION, MAX_ROLE_DURATION, " of seconds"), metavar="N",
+        help="DurationSeconds asked of STS",
+    )  # fmt: skip
+    upload.add_argument(
+        "--region", metavar="REGION", help="the bucket's region (default: AWS_REGION, then the profile's)"
+    )
+    upload.add_argument("--profile", metavar="PROFILE", help="the AWS profile whose credentials sign")
+    upload.add_argument("--endpoint-url", metavar="URL", help="an S3 and STS endpoint to use instead of AWS's")
+    upload.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    upload.add_argument("--quiet", action="store_true", help="no progress or summary on stderr")
+    upload.set_defaults(command="upload", expires_in=DEFAULT_EXPIRES_IN, response_content_type=None)
+
+
+SERVE_EPILOG = """\
+examples:
+  xpresign serve                                    (127.0.0.1:8080, no token: this machine only)
+  xpresign serve --host 0.0.0.0 --token-file /run/secrets/xpresign-token --workers 2
+  curl -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:8080/?key=movies/metropolis.mp4'
+
+The service reads the same XPRESIGN_* and AWS_* settings as the Lambda. Off
+loopback it refuses to start without a token (--token-file, XPRESIGN_SERVE_TOKEN)
+unless given --allow-unauthenticated. It speaks plain HTTP: terminate TLS in
+front of it (load balancer, ingress, service mesh). GET /healthz needs no token.
+"""
+
+
+def _serve_command(commands) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the JSON API over HTTP (containers, local development)",
+        description="Serve GET /?key=..., POST / and GET /healthz, as the Lambda does, until SIGTERM or Ctrl-C.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument(
+        "--host", metavar="ADDRESS", help="address to listen on (default XPRESIGN_SERVE_HOST or 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=whole(1, MAX_TCP_PORT), metavar="N", help="port (default XPRESIGN_SERVE_PORT or 8080)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=whole(1, MAX_SERVE_WORKERS),
+        metavar="N",
+        help="worker processes (default XPRESIGN_SERVE_WORKERS or 1; about one per core)",
+    )
+    serve.add_argument(
+        "--token-file", metavar="PATH", help="the bearer token callers must send (or set XPRESIGN_SERVE_TOKEN)"
+    )
+    serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="serve without a token on a non-loopback address (anyone who reaches the port gets URLs)",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=whole(1, MAX_REQUEST_TIMEOUT, " of seconds"),
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time to receive and answer one request (default {DEFAULT_REQUEST_TIMEOUT})",
+    )
+    serve.add_argument("--jwt-issuer", metavar="URL", help="accept users' JWTs from this issuer (Uppy's routes only)")
+    serve.add_argument(
+        "--jwt-audience",
+        action="append",
+        metavar="AUDIENCE",
+        help="an accepted audience (aud or client_id); repeatable",
+    )
+    serve.add_argument("--jwks-url", metavar="URL", help="the issuer's JSON Web Key Set (https)")
+    serve.set_defaults(command="serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
     _url_command(commands)
+    _upload_command(commands)
 
     demo = commands.add_parser(
         "demo",
@@ -112,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
             "(the Lambda's role), run the real handler as B's Lambda, download every URL and check "
             "its SHA-256. Exits 0 only if every check passed. Needs the dev dependencies (moto, boto3)."
         ),
+    )
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="instead of the checks: keep the emulator and `xpresign serve` on it running until Ctrl-C, and print curl commands to try",
     )
     demo.set_defaults(command="demo")
 
@@ -136,4 +260,5 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     build.set_defaults(command="build-lambda")
+    _serve_command(commands)
     return parser

@@ -41,16 +41,25 @@ def credential_source(profile: str | None, environ):
     return EnvironmentCredentials(environ)
 
 
-def run_url(args: argparse.Namespace, streams: Streams) -> ExitCode:
+def build_api(args: argparse.Namespace, buckets, *, uploads: bool = False) -> Api:
+    """The API for the buckets named on the command line, signing with the
+    user's credentials (or a role assumed from them). Called once every
+    option has been checked."""
     environ = os.environ
-    targets = argparser.collect_targets(args, streams.stdin)
-    argparser.check_url_options(args, len(targets))
     region, region_source = argparser.resolve_region(args, environ)
-    config = argparser.cli_config(args, (bucket for bucket, _ in targets), region, region_source, environ)
+    config = argparser.cli_config(args, buckets, region, region_source, environ, uploads=uploads)
     configure_tls(environ, argparser.profile_setting(args.profile, "ca_bundle"))
     sts = StsClient(region, config.endpoints.sts)
     broker = CredentialBroker(credential_source(args.profile, environ), sts.assume_role)
-    api = Api(Presigner(config, broker))
+    return Api(Presigner(config, broker))
+
+
+def run_url(args: argparse.Namespace, streams: Streams) -> ExitCode:
+    targets = argparser.collect_targets(args, streams.stdin)
+    argparser.check_url_options(args, len(targets))
+    api = build_api(args, [bucket for bucket, _ in targets], uploads=args.method == "PUT")
+    if args.method == "PUT":
+        return _run_put(api, args, targets, streams)
 
     progress = (
         Progress(streams.stderr, len(targets)) if len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) else None
@@ -97,6 +106,30 @@ def _sign(api: Api, args: argparse.Namespace, bucket: str, key: str) -> tuple[Pr
         except XpresignError as error:
             return result, error
     return result, None
+
+
+def _run_put(api: Api, args: argparse.Namespace, targets: list[tuple[str, str]], streams: Streams) -> ExitCode:
+    """``--method PUT``: the URL on stdout, the headers to send on stderr (or all of it in --json)."""
+    bucket_name, key = targets[0]
+    bucket = api.presigner.config.bucket(bucket_name)
+    signed = api.uploads.uploader.put(
+        bucket,
+        key,
+        content_length=args.content_length,
+        content_type=args.content_type,
+        checksum=args.checksum_sha256,
+        requested=args.expires_in,
+    )
+    if args.json:
+        streams.stdout.write(json.dumps(signed.to_dict()) + "\n")
+        return ExitCode.OK
+    streams.stdout.write(signed.url + "\n")
+    if not args.quiet:
+        sent = ", ".join(f"{name}: {value}" for name, value in signed.headers.items())
+        streams.stderr.write(f"{PROG}: send these headers with the PUT: {sent}\n")
+        if signed.capped_by:
+            streams.stderr.write(f"{PROG}: warning: expiry capped to {signed.expires_in} s ({signed.capped_by})\n")
+    return ExitCode.OK
 
 
 def _print_result(streams: Streams, args: argparse.Namespace, result, warned: set) -> None:

@@ -53,7 +53,7 @@ bench: $(STAMP) wrk
 	$(PY) -m benchmarks
 
 bench-smoke: $(STAMP) wrk
-	$(PY) -m benchmarks --smoke
+	$(PY) -m benchmarks --smoke --output .benchmarks-tmp
 
 build-lambda: $(STAMP)
 	$(VENV)/bin/xpresign build-lambda --output $(DIST) --runtime $(RUNTIME)

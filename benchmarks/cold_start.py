@@ -1,51 +1,39 @@
 """4. Cold start: a fresh process imports the handler and serves its first
-request, one AssumeRole against the emulator included.
+request, timed from spawn to answer, with its peak memory.
 
-Each side runs from its own task directory holding only the child script and
-the handler's code, with bytecode writing off, as on Lambda's read-only
-``/var/task``: xpresign's zip from ``xpresign build-lambda`` unpacked (built by
-the Python that runs it, so it carries its bytecode, as ``build-lambda
---runtime`` does when run by the runtime's Python); the guide's module, compiled
-at every start as Lambda would. boto3 and the standard library come
-precompiled, as the Lambda runtime provides them. The baseline is the same
-interpreter running the child script with no handler. A fourth, informational
-side runs xpresign from source only (a zip built by another Python).
+Two comparisons, both sides spawned fresh and interleaved round by round:
+
+* with the function's own credentials in the environment and no role,
+  xpresign against a fresh interpreter that creates a boto3 S3 client and
+  calls ``generate_presigned_url`` (neither makes a network call);
+* with a role to assume (one AssumeRole against moto), xpresign against the
+  original guide's handler.
+
+The processes, their task directories and the checks of their answers are in
+:mod:`benchmarks.cold_start_sides`.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xpresign import build
-
-from . import function_url
+from .cold_start_sides import SIDES, Checker, Side, build_task_dirs, environments, spawn
 from .emulated_aws import World
 from .plan import Plan
 from .report import NEUTRAL_COLOUR, OTHER_COLOUR, XPRESIGN_COLOUR, XPRESIGN_LIGHT_COLOUR, Section, Target, simple_bars
-from .stats import ValidationFailed, expect, format_duration_ns, format_ratio, median, ratio, rotated, shorten_paths
+from .stats import format_against, format_duration_ns, format_ratio, median, ratio, rotated, shorten_paths
 
+MAX_FRACTION_OF_BOTO3 = 0.2
 MAX_FRACTION_OF_GUIDE = 0.25
-CHILD_TIMEOUT_SECONDS = 120
-CHILD_SCRIPT = Path(__file__).with_name("cold_start_child.py")
-GUIDE_MODULE = Path(__file__).with_name("guide_handler.py")
-SIDES = ("baseline", "xpresign", "xpresign-source", "guide")
-#: The object every cold start asks for.
-KEY = "movies/metropolis-1927.mp4"
 KB_PER_MB = 1024
 
 
 @dataclass
 class SideResult:
-    name: str
+    side: Side
     wall_ns: list[float] = field(default_factory=list)
     maxrss_kb: list[int] = field(default_factory=list)
 
@@ -58,198 +46,145 @@ class SideResult:
         return median(self.maxrss_kb) / KB_PER_MB
 
 
-def build_task_dirs(root: Path) -> dict[str, Path]:
-    """One directory per side, laid out like Lambda's /var/task."""
-    dirs = {}
-    for side in SIDES:
-        task = root / side
-        task.mkdir()
-        shutil.copy(CHILD_SCRIPT, task / CHILD_SCRIPT.name)
-        dirs[side] = task
-    package = build.build(root / "dist", runtime=build.this_runtime())
-    for side in ("xpresign", "xpresign-source"):
-        with zipfile.ZipFile(package.path) as archive:
-            archive.extractall(dirs[side])
-    for cache in (dirs["xpresign-source"] / "xpresign").rglob("__pycache__"):
-        shutil.rmtree(cache)
-    shutil.copy(GUIDE_MODULE, dirs["guide"] / GUIDE_MODULE.name)
-    return dirs
-
-
-def child_environment(world: World) -> dict[str, str]:
-    env = {**os.environ, **world.env}
-    env.pop("PYTHONPATH", None)  # the task directory and site-packages only, as on Lambda
-    env.update(
-        {
-            # Lambda sets these; with them xpresign builds its app at import (Lambda's init phase).
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-    )
-    return env
-
-
-def spawn(side: str, task: Path, env: dict[str, str], *, profile: bool = False) -> tuple[int, dict]:
-    """Run one child; return (nanoseconds from spawn to its answer, its report)."""
-    event = function_url.get_event(KEY) if side != "guide" else function_url.guide_event(KEY)
-    command = [sys.executable, CHILD_SCRIPT.name, side, json.dumps(event)] + (["--profile"] if profile else [])
-    start = time.perf_counter_ns()
-    child = subprocess.Popen(command, cwd=task, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = child.stdout.readline()
-    elapsed = time.perf_counter_ns() - start
-    try:
-        _, errors = child.communicate(timeout=CHILD_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        raise ValidationFailed(f"{side} cold start did not exit within {CHILD_TIMEOUT_SECONDS} s") from None
-    if child.returncode != 0 or not line:
-        raise ValidationFailed(f"{side} cold start failed (exit {child.returncode}):\n{errors[-2000:]}")
-    return elapsed, json.loads(line)
-
-
-def validate(side: str, report: dict, task: Path, world: World) -> None:
-    if side == "baseline":
-        return
-    expect(
-        report["module"] and Path(report["module"]).resolve().is_relative_to(task.resolve()),
-        f"{side} cold start imported its handler from {report['module']}, not from its task directory",
-    )
-    response = report["response"]
-    url = function_url.response_url(response) if side.startswith("xpresign") else response
-    world.check_download(url, KEY, f"{side} cold start")
-    if side.startswith("xpresign"):
-        expect(not report["boto3_imported"], "the xpresign handler imported boto3 during its cold start")
-
-
 def run(world: World, plan: Plan, log) -> Section:
     root = Path(tempfile.mkdtemp(prefix="xpresign-cold-start-"))
     try:
         dirs = build_task_dirs(root)
-        env = child_environment(world)
-        results = {side: SideResult(side) for side in SIDES}
-        # One untimed start per side, validated like every later one: it also
+        envs = environments(world)
+        check = Checker(world)
+        results = {side.name: SideResult(side) for side in SIDES}
+        # One untimed start per side, checked like every later one: it also
         # warms the OS file cache, which a timed start should not pay for alone.
         for side in SIDES:
-            _, report = spawn(side, dirs[side], env)
-            validate(side, report, dirs[side], world)
+            _, report = spawn(side, dirs[side.name], envs[side.credentials])
+            check(side, report, dirs[side.name])
         for round_number in range(plan.cold_rounds):
             for side in rotated(list(SIDES), round_number):
-                elapsed, report = spawn(side, dirs[side], env)
-                validate(side, report, dirs[side], world)
-                results[side].wall_ns.append(elapsed)
-                results[side].maxrss_kb.append(report["maxrss_kb"])
+                elapsed, report = spawn(side, dirs[side.name], envs[side.credentials])
+                check(side, report, dirs[side.name])
+                results[side.name].wall_ns.append(elapsed)
+                results[side.name].maxrss_kb.append(report["maxrss_kb"])
         log("  " + ", ".join(f"{s}: {format_duration_ns(r.wall)}, {r.rss_mb:.1f} MB" for s, r in results.items()))
         built = section(results, plan)
-        if any(not t.passed for t in built.targets):
-            _, report = spawn("xpresign", dirs["xpresign"], env, profile=True)
-            text = shorten_paths(report["profile"].replace(f"{dirs['xpresign']}/", ""))
-            built.profiles.append(("one xpresign cold start (import and first request)", text))
+        for target, name in zip(built.targets, ("xpresign", "xpresign-role", "xpresign-role"), strict=True):
+            subject = f"one xpresign cold start ({results[name].side.label}: import and first request)"
+            if not target.passed and all(s != subject for s, _ in built.profiles):
+                side = results[name].side
+                _, report = spawn(side, dirs[name], envs[side.credentials], profile=True)
+                built.profiles.append((subject, shorten_paths(report["profile"].replace(f"{dirs[name]}/", ""))))
         return built
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
 def section(results: dict[str, SideResult], plan: Plan) -> Section:
-    base, x, g = results["baseline"], results["xpresign"], results["guide"]
-    xb = results["xpresign-source"]
-    fraction = ratio(x.wall, g.wall)
-    net_x, net_g = x.wall - base.wall, g.wall - base.wall
+    base, x, b = results["baseline"], results["xpresign"], results["boto3"]
+    xr, g, xs = results["xpresign-role"], results["guide"], results["xpresign-role-source"]
+    of_boto3, of_guide = ratio(x.wall, b.wall), ratio(xr.wall, g.wall)
     targets = [
         Target(
-            f"≤ {MAX_FRACTION_OF_GUIDE:.2f} of the guide's time (wall, spawn to answer)",
-            f"{fraction:.3f}",
-            fraction <= MAX_FRACTION_OF_GUIDE,
+            f"environment credentials: ≤ {MAX_FRACTION_OF_BOTO3:.1f} of boto3's time (wall, spawn to answer)",
+            format_against(of_boto3, MAX_FRACTION_OF_BOTO3),
+            of_boto3 <= MAX_FRACTION_OF_BOTO3,
         ),
         Target(
-            "less peak memory than the guide (max RSS)", f"{x.rss_mb:.1f} MB vs {g.rss_mb:.1f} MB", x.rss_mb < g.rss_mb
+            f"AssumeRole: ≤ {MAX_FRACTION_OF_GUIDE:.2f} of the guide's time (wall, spawn to answer)",
+            format_against(of_guide, MAX_FRACTION_OF_GUIDE),
+            of_guide <= MAX_FRACTION_OF_GUIDE,
+        ),
+        Target(
+            "AssumeRole: less peak memory than the guide (max RSS)",
+            f"{xr.rss_mb:.1f} MB vs {g.rss_mb:.1f} MB",
+            xr.rss_mb < g.rss_mb,
         ),
     ]
+
+    def row(r: SideResult, versus: str = "") -> list[str]:
+        net = "" if r is base else format_duration_ns(r.wall - base.wall)
+        return [r.side.label, format_duration_ns(r.wall), net, f"{r.rss_mb:.1f} MB", versus]
+
     return Section(
         number=4,
         title="Cold start",
         slug="cold_start",
         headline=(
-            f"a fresh xpresign process answers its first request in {format_duration_ns(x.wall)} against "
-            f"{format_duration_ns(g.wall)} for the guide's ({fraction:.2f} of its time, "
-            f"{format_ratio(ratio(g.wall, x.wall))} faster; {format_ratio(ratio(net_g, net_x))} faster net of "
-            f"the bare interpreter's {format_duration_ns(base.wall)}), with a peak RSS of {x.rss_mb:.1f} MB "
-            f"against {g.rss_mb:.1f} MB."
+            f"with environment credentials a fresh xpresign process answers in {format_duration_ns(x.wall)}, "
+            f"{of_boto3:.2f} of the {format_duration_ns(b.wall)} a fresh boto3 client takes to presign one URL "
+            f"({x.rss_mb:.1f} MB vs {b.rss_mb:.1f} MB peak); with AssumeRole, {format_duration_ns(xr.wall)} against "
+            f"{format_duration_ns(g.wall)} for the guide's handler ({of_guide:.2f} of its time, "
+            f"{xr.rss_mb:.1f} MB vs {g.rss_mb:.1f} MB)."
         ),
-        summary=f"{fraction:.2f} of the guide's time ({format_ratio(ratio(g.wall, x.wall))} faster); "
-        f"{x.rss_mb:.0f} MB vs {g.rss_mb:.0f} MB peak RSS",
-        columns=["Process", "Spawn to first answer (median)", "Net of baseline", "Peak RSS (median)"],
+        summary=f"{of_boto3:.2f} of boto3's time (environment credentials); {of_guide:.2f} of the guide's "
+        f"(AssumeRole), {xr.rss_mb:.0f} MB vs {g.rss_mb:.0f} MB",
+        columns=[
+            "Process",
+            "Spawn to first answer (median)",
+            "Net of baseline",
+            "Peak RSS (median)",
+            "Time ÷ the contender's",
+        ],
         rows=[
-            ["baseline (interpreter, no handler)", format_duration_ns(base.wall), "", f"{base.rss_mb:.1f} MB"],
-            ["xpresign", format_duration_ns(x.wall), format_duration_ns(net_x), f"{x.rss_mb:.1f} MB"],
-            ["guide", format_duration_ns(g.wall), format_duration_ns(net_g), f"{g.rss_mb:.1f} MB"],
-            [
-                "(xpresign from source only)",
-                format_duration_ns(xb.wall),
-                format_duration_ns(xb.wall - base.wall),
-                f"{xb.rss_mb:.1f} MB",
-            ],
-            [
-                "xpresign ÷ guide",
-                f"**{fraction:.3f}**",
-                f"{ratio(net_x, net_g):.3f}",
-                f"{ratio(x.rss_mb, g.rss_mb):.3f}",
-            ],
-            [
-                "(xpresign from source only ÷ guide)",
-                f"{ratio(xb.wall, g.wall):.3f}",
-                f"{ratio(xb.wall - base.wall, net_g):.3f}",
-                f"{ratio(xb.rss_mb, g.rss_mb):.3f}",
-            ],
+            row(base),
+            row(x, f"**{of_boto3:.3f}** of boto3's"),
+            row(b),
+            row(xr, f"**{of_guide:.3f}** of the guide's; {ratio(xr.wall, b.wall):.3f} of boto3's (no target)"),
+            row(g),
+            row(xs, f"{ratio(xs.wall, g.wall):.3f} of the guide's"),
         ],
         validated=[
-            "Every start (the untimed first ones and all timed ones) answered with a URL that downloaded the "
-            "object's exact bytes from moto.",
-            "Each handler was imported from its own task directory (checked through the module's path), and the "
-            "xpresign process never imported boto3.",
+            "Every start (one untimed start per side, then all timed ones) was checked. Environment credentials: "
+            "the URL is byte-identical to pure-Python botocore's for the same key at the URL's own instant. "
+            "AssumeRole: the URL downloads the object's exact bytes from moto.",
+            "Each handler was imported from its own task directory (checked through the module's path); no "
+            "xpresign process imported boto3, and no process imported awscrt.",
         ],
         method=[
             f"{plan.cold_rounds} rounds; in each, one fresh process per side, in rotating order, after one untimed "
-            "start per side.",
+            "start per side. Medians over rounds.",
             "Time: from `subprocess.Popen` until the child's answer line arrives (interpreter start, imports, "
-            "handler init, one AssumeRole and the presign); interpreter shutdown is not counted. The target is "
-            "checked on this raw time, which includes the interpreter's own start for both sides.",
-            "Peak RSS: the child's own high-water mark (`VmHWM` in `/proc/self/status`) after answering; "
-            "`ru_maxrss` would count the benchmark process it was forked from.",
+            "handler init and the first request); interpreter shutdown is not counted. Targets are checked on "
+            "this raw time, which includes the interpreter's own start for every side.",
+            "Environment credentials: the function's variables as Lambda sets them (`AWS_ACCESS_KEY_ID`, "
+            "`AWS_SECRET_ACCESS_KEY`, a 900-character `AWS_SESSION_TOKEN`, `AWS_REGION`), `XPRESIGN_BUCKET` and no "
+            "role; no endpoint override, so no side makes a network call. xpresign answers a Function URL GET; "
+            "the boto3 side runs `boto3.client('s3', config=Config(signature_version='s3v4', ...))` and one "
+            "`generate_presigned_url` for the same key and expiry (the same URL).",
+            "AssumeRole: account B's Lambda role credentials in the environment, one AssumeRole into account A's "
+            "role against moto during the first request, for xpresign and for the guide's handler.",
+            "boto3 loads as `pip install boto3` gives it: awscrt, installed here for the oracle tests, is kept "
+            "out of the boto3 and guide processes (an optional extra; botocore would otherwise import it at start).",
+            "Peak RSS: the child's own high-water mark (`VmHWM` in `/proc/self/status`) after answering.",
             "Bytecode writing is off, as on Lambda's read-only `/var/task`. xpresign runs from its Lambda zip "
-            "(`xpresign build-lambda`, built by the Python that runs it, so the zip carries that Python's "
-            "unchecked-hash bytecode, as `build-lambda --runtime` gives when run by the runtime's Python); the "
-            "guide's module is compiled at every start; boto3, botocore and the standard library load from "
-            "precompiled bytecode, as the Lambda runtime ships them. The targets are checked on that zip.",
-            "The rows in parentheses are for information: the same zip without its `__pycache__`, as a zip "
-            "built by another Python than the runtime's would run (its modules compiled at every start).",
-            "With `AWS_LAMBDA_FUNCTION_NAME` and `AWS_EXECUTION_ENV` set, xpresign reads its configuration at import, "
-            "as in Lambda's init phase; both handlers call AssumeRole during the first request.",
+            "(`xpresign build-lambda`, built by the Python that runs it, so it carries unchecked-hash bytecode); "
+            "the guide's module is compiled at every start; boto3, botocore and the standard library load from "
+            "precompiled bytecode, as the Lambda runtime ships them. The row in parentheses is the same zip "
+            "without its `__pycache__`, as a zip built by another Python would run.",
+            "With `AWS_LAMBDA_FUNCTION_NAME` and `AWS_EXECUTION_ENV` set, xpresign reads its configuration at "
+            "import, as in Lambda's init phase.",
         ],
         targets=targets,
+        target_summary=f"environment credentials ≤ {MAX_FRACTION_OF_BOTO3} of boto3; AssumeRole ≤ "
+        f"{MAX_FRACTION_OF_GUIDE} of the guide and less memory",
+        notes=[
+            f"Net of the bare interpreter ({format_duration_ns(base.wall)}): xpresign with environment credentials "
+            f"{format_ratio(ratio(b.wall - base.wall, x.wall - base.wall))} faster than boto3, with AssumeRole "
+            f"{format_ratio(ratio(g.wall - base.wall, xr.wall - base.wall))} faster than the guide.",
+        ],
         draw=lambda figure: _draw(figure, results),
     )
 
 
 def _draw(figure, results: dict[str, SideResult]) -> None:
-    names = ["baseline", "xpresign", "xpresign\n(source only)", "guide"]
-    sides = [results[s] for s in ("baseline", "xpresign", "xpresign-source", "guide")]
-    colours = [NEUTRAL_COLOUR, XPRESIGN_COLOUR, XPRESIGN_LIGHT_COLOUR, OTHER_COLOUR]
-    simple_bars(
-        figure.add_subplot(1, 2, 1),
-        names,
-        [s.wall / 1e6 for s in sides],
-        colours,
-        ylabel="spawn to first answer (ms, median)",
-        labels=lambda v: f"{v:,.0f} ms",
-        log=False,
-    )
-    simple_bars(
-        figure.add_subplot(1, 2, 2),
-        names,
-        [s.rss_mb for s in sides],
-        colours,
-        ylabel="peak RSS (MB, median)",
-        labels=lambda v: f"{v:.0f} MB",
-        log=False,
-    )
+    names = ["baseline", "xpresign\n(env)", "boto3\n(env)", "xpresign\n(role)", "guide\n(role)"]
+    sides = [results[s] for s in ("baseline", "xpresign", "boto3", "xpresign-role", "guide")]
+    colours = [NEUTRAL_COLOUR, XPRESIGN_COLOUR, OTHER_COLOUR, XPRESIGN_LIGHT_COLOUR, OTHER_COLOUR]
+    for index, (values, label, text) in enumerate(
+        (
+            ([s.wall / 1e6 for s in sides], "spawn to first answer (ms, median)", lambda v: f"{v:,.0f} ms"),
+            ([s.rss_mb for s in sides], "peak RSS (MB, median)", lambda v: f"{v:.0f} MB"),
+        ),
+        start=1,
+    ):
+        axes = figure.add_subplot(1, 2, index)
+        simple_bars(axes, names, values, colours, ylabel=label, labels=text, log=False)
+        axes.tick_params(axis="x", labelsize=7)

@@ -41,6 +41,9 @@ def isolate_environment() -> None:
     os.environ["AWS_CONFIG_FILE"] = os.devnull
     os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    # Cleared with the other BOTO_ variables above; the benchmarks and every
+    # process they start measure botocore in pure Python (see benchmarks/__init__.py).
+    os.environ["BOTO_DISABLE_CRT"] = "true"
 
 
 def configure_logging_like_lambda() -> None:

@@ -18,7 +18,7 @@ TIME_EPOCH_MS = 1_767_225_600_000
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 
 
-def _request_id(number: int) -> str:
+def request_id(number: int) -> str:
     return f"{number:08x}-6f1c-4d2b-9a7e-0b5c{number:08x}"[:36]
 
 
@@ -51,7 +51,7 @@ def _event(method: str, number: int, *, query: dict[str, str] | None = None, bod
                 "sourceIp": "203.0.113.7",
                 "userAgent": headers["user-agent"],
             },
-            "requestId": _request_id(number),
+            "requestId": request_id(number),
             "routeKey": "$default",
             "stage": "$default",
             "time": "01/Jan/2026:00:00:00 +0000",
@@ -78,9 +78,9 @@ def guide_event(key: str, number: int = 0) -> dict:
     return {**get_event(key, number), "object_key": key}
 
 
-def batch_event(keys: list[str], number: int = 0) -> dict:
-    """``POST /`` with ``{"items": [...]}``: one batch request."""
-    return _event("POST", number, body=json.dumps({"items": keys}))
+def batch_event(items: list, number: int = 0) -> dict:
+    """``POST /`` with ``{"items": [...]}``: one batch request (keys, or item objects)."""
+    return _event("POST", number, body=json.dumps({"items": items}))
 
 
 def response_url(response: object) -> str | None:

@@ -10,7 +10,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-LIBRARIES = ("xpresign", "boto3", "botocore", "moto", "matplotlib")
+LIBRARIES = ("xpresign", "boto3", "botocore", "awscrt", "awslambdaric", "moto", "matplotlib")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -8,6 +8,7 @@ import io
 import math
 import os
 import pstats
+import re
 import statistics
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -107,6 +108,29 @@ def format_ratio(value: float) -> str:
     return f"{value:,.0f}x" if value >= 100 else f"{value:.1f}x" if value >= 10 else f"{value:.2f}x"
 
 
+def format_ratio_against(value: float, threshold: float) -> str:
+    """``format_ratio``, with more decimals when its rounding would land on or
+    across ``threshold`` (39.97x is not "40.0x" against a 40x target)."""
+    if math.isinf(value):
+        return format_ratio(value)
+    decimals = 0 if value >= 100 else 1 if value >= 10 else 2
+    return f"{value:,.{_decimals_against(value, threshold, decimals)}f}x"
+
+
+def format_against(value: float, threshold: float, decimals: int = 3) -> str:
+    """``value`` with at least ``decimals`` decimals, more if needed to tell it from ``threshold``."""
+    return f"{value:.{_decimals_against(value, threshold, decimals)}f}"
+
+
+def _decimals_against(value: float, threshold: float, decimals: int) -> int:
+    while decimals < 6:
+        shown = round(value, decimals)
+        if (shown > threshold) == (value > threshold) and (shown < threshold) == (value < threshold):
+            break
+        decimals += 1
+    return decimals
+
+
 def format_duration_ns(ns: float) -> str:
     """A duration with a unit that keeps three significant figures readable."""
     if ns < 1_000:
@@ -126,9 +150,36 @@ def profile_text(function: Callable[[], object], sort: str = "cumulative", lines
 
 
 def render_profile(profiler: cProfile.Profile, sort: str = "cumulative", lines: int = PROFILE_LINES) -> str:
+    """The headline (where the own time goes), then pstats' table."""
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(lines)
-    return shorten_paths(out.getvalue())
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats(sort).print_stats(lines)
+    return profile_headline(stats) + "\n" + shorten_paths(out.getvalue())
+
+
+#: How many functions the headline names.
+HEADLINE_FUNCTIONS = 4
+
+
+def profile_headline(stats: pstats.Stats) -> str:
+    """``own time: str.translate 24%, sign_query 11%, ... of 45 ms profiled``."""
+    entries = stats.stats  # (file, line, function) -> (primitive calls, calls, own time, cumulative, callers)
+    total = sum(entry[2] for entry in entries.values()) or 1.0
+    top = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:HEADLINE_FUNCTIONS]
+    named = ", ".join(f"{_function_name(key)} {entry[2] / total:.0%}" for key, entry in top)
+    return f"own time: {named} (of {total * 1000:,.0f} ms under the profiler)"
+
+
+def _function_name(key: tuple[str, int, str]) -> str:
+    filename, line, function = key
+    if filename != "~":  # module:line(function), a package's __init__ by the package's name
+        stem = os.path.splitext(os.path.basename(filename))[0]
+        module = os.path.basename(os.path.dirname(filename)) if stem == "__init__" else stem
+        return f"{module}:{line}({function})"
+    method = re.fullmatch(r"<method '(\w+)' of '([\w.]+)' objects>", function)
+    if method:  # <method 'translate' of 'str' objects>
+        return f"{method.group(2)}.{method.group(1)}"
+    return re.sub(r"^<built-in method (.*)>$", r"\1", function)  # <built-in method _hashlib.openssl_sha256>
 
 
 def shorten_paths(text: str) -> str:

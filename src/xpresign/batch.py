@@ -39,6 +39,8 @@ from .values import Deadline
 CHECK_WORKERS = 16
 #: Most buckets named in a batch's log line.
 MAX_LOGGED_BUCKETS = 10
+#: An item's fields that keep it on the short path (its bucket and expiry are the batch's).
+_OPTION_FIELDS = frozenset({"key", "filename", "response_content_type", "version_id"})
 #: JSON string encoding, the function ``json.dumps`` itself uses for a str.
 _encode = json.encoder.encode_basestring_ascii
 
@@ -125,6 +127,19 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
                     shared = grants.get(common, common_expiry)
                 grant, middle, suffix, fixed_extra = shared
                 url = sign_plain(key, grant)
+            elif common is not None and type(item) is dict and _OPTION_FIELDS.issuperset(item):
+                # A key with download options, in the batch's bucket at its expiry:
+                # the same short path, with the options checked (a type once per batch).
+                key = plain_key(common, item.get("key"))
+                if key is None:
+                    key = presigner.check_allowed(common, item.get("key"))
+                operation, _ = presigner.options(
+                    common, item.get("filename"), item.get("response_content_type"), item.get("version_id"), memo
+                )
+                if shared is None:
+                    shared = grants.get(common, common_expiry)
+                grant, middle, suffix, fixed_extra = shared
+                url = sign_plain(key, grant, operation)
             elif isinstance(item, Mapping) and item.get("method", "GET") != "GET":
                 upload = api.uploads.upload(item, defaults, deadline)  # PUT or POST: refused in a check default
                 key = upload.key

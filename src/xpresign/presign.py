@@ -123,6 +123,18 @@ def presign_s3_url(
     )
 
 
+def disposition_param(value: str) -> str:
+    return f"&response-content-disposition={sigv4.uri_encode(value)}"
+
+
+def content_type_param(value: str) -> str:
+    return f"&response-content-type={sigv4.uri_encode(value)}"
+
+
+def version_param(value: str) -> str:
+    return f"&versionId={sigv4.uri_encode(value)}"
+
+
 def operation_query(
     response_content_disposition: str | None = None,
     response_content_type: str | None = None,
@@ -132,11 +144,11 @@ def operation_query(
     botocore serialises them (which is also their sorted order)."""
     operation = ""
     if response_content_disposition is not None:
-        operation += f"&response-content-disposition={sigv4.uri_encode(response_content_disposition)}"
+        operation += disposition_param(response_content_disposition)
     if response_content_type is not None:
-        operation += f"&response-content-type={sigv4.uri_encode(response_content_type)}"
+        operation += content_type_param(response_content_type)
     if version_id is not None:
-        operation += f"&versionId={sigv4.uri_encode(version_id)}"
+        operation += version_param(version_id)
     return operation
 
 

@@ -19,7 +19,16 @@ from .content_types import allowed as content_type_allowed
 from .credentials import CredentialBroker
 from .errors import InvalidParameter, KeyNotAllowed, StsUnavailable
 from .expiry import effective_expiry, iso8601, validate_expires_in
-from .presign import METHODS, SigningScope, amz_date, operation_query, sign_query, signing_scope
+from .presign import (
+    METHODS,
+    SigningScope,
+    amz_date,
+    content_type_param,
+    disposition_param,
+    sign_query,
+    signing_scope,
+    version_param,
+)
 from .s3 import MAX_KEY_BYTES, BucketEndpoint, content_disposition, resolve_bucket_endpoint, validate_key
 from .sigv4 import PATH_SAFE, uri_encode
 from .values import EXPIRY_SAFETY_MARGIN_SECONDS, NO_DEADLINE, Credentials, Deadline
@@ -96,6 +105,12 @@ def check_content_type(bucket: BucketConfig, value: str, name: str) -> None:
                 else " (an active type a browser would run; see allowed_content_types)"
             )
         )
+
+
+def _content_type_query(bucket: BucketConfig, value: object) -> str:
+    kind = optional_text(value, "response_content_type", MAX_CONTENT_TYPE_BYTES)
+    check_content_type(bucket, kind, "response_content_type")
+    return content_type_param(kind)
 
 
 class Presigner:
@@ -181,29 +196,30 @@ class Presigner:
         type, and often their file name, and checking and encoding them costs
         as much as signing (measured)."""
         key = self.check_allowed(bucket, key)
-        if filename is None and content_type is None and version_id is None:
-            return Download(bucket, key, requested, "", None)
-        options = (bucket.alias, filename, content_type, version_id)
-        if memo is None or not all(value is None or type(value) is str for value in options):
-            operation, version_id = self._options(bucket, filename, content_type, version_id)
-        else:
-            found = memo.get(options)
-            if found is None:
-                found = memo[options] = self._options(bucket, filename, content_type, version_id)
-            operation, version_id = found
+        operation, version_id = self.options(bucket, filename, content_type, version_id, memo)
         return Download(bucket, key, requested, operation, version_id)
 
     @staticmethod
-    def _options(
-        bucket: BucketConfig, filename: object, content_type: object, version_id: object
+    def options(
+        bucket: BucketConfig, filename: object, content_type: object, version_id: object, memo: dict | None = None
     ) -> tuple[str, str | None]:
-        """``(the encoded response overrides and version, version_id)``, checked."""
-        disposition = None if filename is None else content_disposition(filename)
-        content_type = optional_text(content_type, "response_content_type", MAX_CONTENT_TYPE_BYTES)
-        if content_type is not None:
-            check_content_type(bucket, content_type, "response_content_type")
+        """``(the encoded response overrides and version, version_id)``, checked.
+        A content type is checked and encoded once per ``memo``: a batch's
+        items repeat theirs."""
+        if filename is None and content_type is None and version_id is None:
+            return "", None
+        disposition = "" if filename is None else disposition_param(content_disposition(filename))
+        if content_type is None:
+            kind = ""
+        elif memo is not None and type(content_type) is str:
+            kind = memo.get((bucket.alias, content_type))
+            if kind is None:
+                kind = memo[(bucket.alias, content_type)] = _content_type_query(bucket, content_type)
+        else:
+            kind = _content_type_query(bucket, content_type)
         version_id = optional_text(version_id, "version_id", MAX_VERSION_ID_BYTES)
-        return operation_query(disposition, content_type, version_id), version_id
+        version = "" if version_id is None else version_param(version_id)
+        return disposition + kind + version, version_id
 
     @staticmethod
     def plain_key(bucket: BucketConfig, key: object) -> str | None:
@@ -221,11 +237,17 @@ class Presigner:
         return None
 
     @staticmethod
-    def sign_plain(key: str, grant: Grant) -> str:
-        """The GET URL for a key :meth:`plain_key` accepted."""
+    def sign_plain(key: str, grant: Grant, operation: str = "") -> str:
+        """The GET URL for a key :meth:`plain_key` accepted, with checked
+        ``operation`` parameters (:meth:`options`)."""
         endpoint = grant.endpoint
         return sign_query(
-            endpoint, f"{endpoint.path_prefix}/{uri_encode(key, PATH_SAFE)}", grant.scope, grant.amz, grant.expires_in
+            endpoint,
+            f"{endpoint.path_prefix}/{uri_encode(key, PATH_SAFE)}",
+            grant.scope,
+            grant.amz,
+            grant.expires_in,
+            operation,
         )
 
     @staticmethod

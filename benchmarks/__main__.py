@@ -21,6 +21,7 @@ from . import (
     machine,
     presign_throughput,
     report,
+    sign_parts,
     sts_calls,
     threads_processes,
     warm_get,
@@ -49,6 +50,7 @@ BENCHMARKS = {
     6: "batch scaling",
     7: "warm GET",
     8: "threads vs processes",
+    sign_parts.NUMBER: "multipart part signing",
 }
 SERVE_LOAD = 9
 if serve_load is not None:
@@ -60,6 +62,7 @@ STANDALONE = {
     6: batch_scaling.run,
     7: warm_get.run,
     8: threads_processes.run,
+    sign_parts.NUMBER: sign_parts.run,
 }
 
 

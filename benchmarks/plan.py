@@ -43,6 +43,10 @@ class Plan:
     # 8. threads vs processes: rounds, and URLs per worker per round
     parallel_rounds: int
     parallel_urls_per_worker: int
+    # 10. multipart part signing: rounds, parts per request, botocore presigns per round
+    parts_rounds: int
+    parts_count: int
+    parts_botocore_calls: int
 
 
 FULL = Plan(
@@ -66,6 +70,9 @@ FULL = Plan(
     get_botocore_calls=10,
     parallel_rounds=9,
     parallel_urls_per_worker=10_000,
+    parts_rounds=7,
+    parts_count=10_000,
+    parts_botocore_calls=200,
 )
 
 SMOKE = Plan(
@@ -89,4 +96,7 @@ SMOKE = Plan(
     get_botocore_calls=3,
     parallel_rounds=2,
     parallel_urls_per_worker=3_000,
+    parts_rounds=2,
+    parts_count=1_000,
+    parts_botocore_calls=10,
 )

@@ -207,25 +207,28 @@ def presign_s3_request(
     scope = signing_scope(credentials, endpoint.region, amz[:8])
     to_sign = {"host": endpoint.host, **{name.lower(): value for name, value in (headers or {}).items()}}
     canonical_headers, signed_headers = sigv4.canonical_headers(to_sign)
+    # Encoded once: the scope holds the credential and token already encoded
+    # (a 900-character token costs more to encode than to hash).
+    encoded = [(sigv4.uri_encode(k), sigv4.uri_encode(v)) for k, v in params]
     auth = [
         ("X-Amz-Algorithm", sigv4.ALGORITHM),
-        ("X-Amz-Credential", scope.credential),
+        ("X-Amz-Credential", scope.credential_query),
         ("X-Amz-Date", amz),
         ("X-Amz-Expires", str(expires_in)),
-        ("X-Amz-SignedHeaders", signed_headers),
+        ("X-Amz-SignedHeaders", sigv4.uri_encode(signed_headers)),
     ]
-    if credentials.session_token:
-        auth.append(("X-Amz-Security-Token", credentials.session_token))
+    if scope.token_query:
+        auth.append(("X-Amz-Security-Token", scope.token_query[len("&X-Amz-Security-Token=") :]))
     request = sigv4.canonical_request(
         method,
         path,
-        sigv4.canonical_query_string([*params, *auth]),
+        "&".join(f"{k}={v}" for k, v in sorted([*encoded, *auth])),
         canonical_headers,
         signed_headers,
         sigv4.UNSIGNED_PAYLOAD,
     )
     signature = scope.hmac.hexdigest(sigv4.string_to_sign(amz, scope.scope, request).encode())
-    query = "&".join(f"{sigv4.uri_encode(k)}={sigv4.uri_encode(v)}" for k, v in [*params, *auth])
+    query = "&".join(f"{k}={v}" for k, v in [*encoded, *auth])
     return f"{endpoint.scheme}://{endpoint.netloc}{path}?{query}&X-Amz-Signature={signature}"
 
 

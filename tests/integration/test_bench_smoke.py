@@ -24,6 +24,7 @@ CHARTS = [
     "batch_scaling.png",
     "warm_get.png",
     "threads_processes.png",
+    "sign_parts.png",
 ]
 TITLES = [
     "1. Presign throughput",
@@ -34,6 +35,7 @@ TITLES = [
     "6. Batch scaling",
     "7. Warm GET",
     "8. Threads vs processes",
+    "10. Multipart part signing",
 ]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMOKE_TIMEOUT_SECONDS = 240

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_faults import REGION, ROLE_ARN, SOURCE, function_url_get
+from tests.integration.test_faults import REGION, SOURCE, function_url_get, lambda_environment
 from tests.support import fake_sts
 from tests.support.fake_sts import FakeSts
 from tests.support.lambda_runtime import SUCCESS, LambdaRuntime
@@ -22,18 +22,6 @@ pytest.importorskip("awslambdaric", reason="awslambdaric (a dev dependency) is n
 #: A session that is inside the advisory window as soon as it is issued.
 ADVISORY_SESSION_SECONDS = (ADVISORY_REFRESH_SECONDS + MANDATORY_REFRESH_SECONDS) // 2
 STS_DELAY_SECONDS = 0.4
-
-
-def environment(sts: FakeSts) -> dict[str, str]:
-    return {
-        "AWS_ACCESS_KEY_ID": SOURCE.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": SOURCE.secret_access_key,
-        "AWS_SESSION_TOKEN": SOURCE.session_token,
-        "AWS_REGION": REGION,
-        "AWS_ENDPOINT_URL_STS": sts.url,
-        "XPRESIGN_BUCKET": "classic-movies",
-        "XPRESIGN_ROLE_ARN": ROLE_ARN,
-    }
 
 
 @pytest.fixture
@@ -49,7 +37,7 @@ def test_the_early_refresh_finishes_inside_the_invocation_that_starts_it(lambda_
     invocation that starts it finishes it: when its answer is posted and the
     process is frozen, STS has nothing in flight."""
     sts.session_seconds = ADVISORY_SESSION_SECONDS
-    with LambdaRuntime(lambda_zip, env=environment(sts)) as runtime:
+    with LambdaRuntime(lambda_zip, env=lambda_environment(sts)) as runtime:
         first = runtime.invoke(function_url_get(key="movies/a.mp4"), timeout_ms=5000, freeze_after=True)
         assert first.status == SUCCESS and sts.count == 1
         sts.delay = STS_DELAY_SECONDS  # the early refresh's STS call takes a while
@@ -65,7 +53,7 @@ def test_the_early_refresh_finishes_inside_the_invocation_that_starts_it(lambda_
 @pytest.mark.parametrize("timeout_ms", [1500, 3000])
 def test_sts_hanging_gets_503_with_retry_after_not_the_platforms_timeout(lambda_zip, sts, timeout_ms):
     sts.fail_with(fake_sts.hang(30))
-    with LambdaRuntime(lambda_zip, env=environment(sts)) as runtime:
+    with LambdaRuntime(lambda_zip, env=lambda_environment(sts)) as runtime:
         result = runtime.invoke(function_url_get(key="movies/a.mp4"), timeout_ms=timeout_ms)
     assert result.status == SUCCESS, result.error  # the function answered: no Sandbox.Timedout
     response = result.json()

@@ -21,6 +21,7 @@ help:
 	@echo "make test-fast     unit tests only"
 	@echo "make bench         side-by-side benchmarks; rewrites benchmarks/RESULTS.md"
 	@echo "make build-lambda  deterministic Lambda zip in $(DIST)/"
+	@echo "make screenshots   refresh docs/screenshots/ from the browser tests"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +75,20 @@ browser-deps:
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 	npm ci --prefix browser --no-audit --no-fund
+# -----------------------------------------------------------------------------
+
+# --- Screenshots for the docs (issue 17) -------------------------------------
+# The browser tests write the screenshots the README shows into
+# docs/screenshots/ instead of their temporary folders when
+# XPRESIGN_SCREENSHOTS_DIR names a folder: a finished Uppy upload through
+# xpresign serve into SeaweedFS, one refused over max_upload_size, and the
+# page of `xpresign demo --serve`. Commit the PNGs it rewrites.
+SCREENSHOTS := docs/screenshots
+.PHONY: screenshots
+screenshots: $(STAMP) browser-deps
+	mkdir -p $(SCREENSHOTS)
+	XPRESIGN_SCREENSHOTS_DIR=$(CURDIR)/$(SCREENSHOTS) $(PY) -m pytest -q \
+	  tests/integration/test_browser_uppy.py tests/integration/test_browser_demo.py
 # -----------------------------------------------------------------------------
 
 # --- Terraform checks (issue 12) ---------------------------------------------

@@ -24,8 +24,9 @@ from xpresign.emulator import MotoServer, create_two_accounts
 
 # Variables that would point xpresign (or boto3) at real AWS or another setup.
 # AWS_CA_BUNDLE is the machine's TLS setup; XPRESIGN_CHECKOV is make test's
-# path to checkov for the Terraform checks.
-_KEEP = {"AWS_CA_BUNDLE", "XPRESIGN_CHECKOV"}
+# path to checkov for the Terraform checks; XPRESIGN_SCREENSHOTS_DIR is where
+# `make screenshots` has the browser tests write the docs' screenshots.
+_KEEP = {"AWS_CA_BUNDLE", "XPRESIGN_CHECKOV", "XPRESIGN_SCREENSHOTS_DIR"}
 _AMBIENT = [name for name in os.environ if name.startswith(("AWS_", "XPRESIGN_")) and name not in _KEEP]
 
 

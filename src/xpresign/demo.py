@@ -153,10 +153,11 @@ def _one_line(error: BaseException) -> str:
 # --- the demo --------------------------------------------------------------------------------
 
 
-def run_demo(out: TextIO) -> bool:
-    """Run the demo, writing its report to ``out``; True when every check passed.
-    Raises :class:`DemoError` when it cannot run."""
-    _require("boto3", "moto")
+@contextmanager
+def emulated_accounts() -> Iterator[tuple[MotoServer, TwoAccounts]]:
+    """moto on loopback with the two accounts, away from the machine's AWS
+    settings; stopped on the way out. Raises :class:`DemoError` when it
+    cannot start."""
     with isolated_environment():
         server = MotoServer()
         try:
@@ -166,13 +167,21 @@ def run_demo(out: TextIO) -> bool:
         try:
             try:
                 accounts = create_two_accounts(server.endpoint_url)
-                # Lambda sets the function's name; xpresign names its role sessions after it.
-                env = {**accounts.lambda_environment(), "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME}
             except Exception as exc:  # botocore's errors: the emulator misbehaved
                 raise DemoError(f"setting up the two accounts on moto failed: {_one_line(exc)}") from None
-            return _run(accounts, env, server.endpoint_url, out)
+            yield server, accounts
         finally:
             server.stop()
+
+
+def run_demo(out: TextIO) -> bool:
+    """Run the demo, writing its report to ``out``; True when every check passed.
+    Raises :class:`DemoError` when it cannot run."""
+    _require("boto3", "moto")
+    with emulated_accounts() as (server, accounts):
+        # Lambda sets the function's name; xpresign names its role sessions after it.
+        env = {**accounts.lambda_environment(), "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME}
+        return _run(accounts, env, server.endpoint_url, out)
 
 
 def _run(accounts: TwoAccounts, env: Mapping[str, str], endpoint_url: str, out: TextIO) -> bool:

@@ -140,15 +140,18 @@ def prepare(settings: ServeSettings, environ: Mapping[str, str]) -> ServeApp:
     return app
 
 
-def serve(settings: ServeSettings) -> None:
-    """Serve until SIGTERM or SIGINT, then let in-flight requests finish."""
+def serve(settings: ServeSettings, *, app_factory: str = APP_FACTORY) -> None:
+    """Serve until SIGTERM or SIGINT, then let in-flight requests finish.
+
+    ``app_factory`` names the function each worker calls for its application
+    (``module:function``); ``xpresign demo --serve`` wraps this one's with its page."""
     from granian import Granian  # noqa: PLC0415 - the serve extra
     from granian.constants import HTTPModes, Interfaces  # noqa: PLC0415
 
     prepare(settings, os.environ)
     os.environ[OPTIONS_VARIABLE] = settings.options.to_json()  # the workers' options
     Granian(
-        APP_FACTORY,
+        app_factory,
         factory=True,
         address=settings.host,
         port=settings.port,

@@ -34,6 +34,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BROWSER_DIR = REPO_ROOT / "browser"
 NODE_MODULES = BROWSER_DIR / "node_modules"
@@ -56,6 +58,9 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
 
 DEFAULT_TIMEOUT = 90.0
 _STOP_TIMEOUT = 10.0
+#: When set, the browser tests write the screenshots meant for the docs there
+#: (`make screenshots` sets it to docs/screenshots); otherwise into tmp_path.
+SCREENSHOTS_VARIABLE = "XPRESIGN_SCREENSHOTS_DIR"
 
 
 class BrowserScriptError(RuntimeError):
@@ -89,6 +94,25 @@ def missing_tools() -> list[str]:
     if find_chromium() is None:
         missing.append("chromium not found on PATH (Debian package `chromium`)")
     return missing
+
+
+def require_browser() -> None:
+    """Skip when the OS lacks node or chromium (the only allowed reason, named);
+    fail when browser/'s packages are missing, which `make browser-deps` installs."""
+    missing = missing_tools()
+    if missing:
+        pytest.skip("headless browser unavailable: " + "; ".join(missing))
+    if not playwright_core_installed():
+        pytest.fail(f"playwright-core is missing from {NODE_MODULES}: run `make browser-deps`")
+
+
+def screenshot_path(tmp_path: Path, name: str, *, published: bool = False) -> Path:
+    """Where a test writes the screenshot ``name``: ``tmp_path``, unless it is
+    one the docs show (``published``) and ``XPRESIGN_SCREENSHOTS_DIR`` is set."""
+    folder = os.environ.get(SCREENSHOTS_VARIABLE) if published else None
+    target = Path(folder) if folder else tmp_path / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    return target / name
 
 
 def _stop_group(proc: subprocess.Popen) -> None:

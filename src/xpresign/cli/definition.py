@@ -235,7 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--serve",
         action="store_true",
-        help="instead of the checks: keep the emulator and `xpresign serve` on it running until Ctrl-C, and print curl commands to try",
+        help=(
+            "instead of the checks: keep the emulator and `xpresign serve` on it running until Ctrl-C, "
+            "print curl commands to try, and serve a page at /demo/ (presigned links, Uppy uploads)"
+        ),
     )
     demo.set_defaults(command="demo")
 

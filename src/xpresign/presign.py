@@ -123,8 +123,9 @@ def presign_s3_url(
     )
 
 
-def disposition_param(value: str) -> str:
-    return f"&response-content-disposition={sigv4.uri_encode(value)}"
+def disposition_param(encoded: str) -> str:
+    """From the value already percent-encoded (see :func:`xpresign.s3.encoded_disposition`)."""
+    return f"&response-content-disposition={encoded}"
 
 
 def content_type_param(value: str) -> str:
@@ -144,7 +145,7 @@ def operation_query(
     botocore serialises them (which is also their sorted order)."""
     operation = ""
     if response_content_disposition is not None:
-        operation += disposition_param(response_content_disposition)
+        operation += disposition_param(sigv4.uri_encode(response_content_disposition))
     if response_content_type is not None:
         operation += content_type_param(response_content_type)
     if version_id is not None:

@@ -29,7 +29,13 @@ from .presign import (
     signing_scope,
     version_param,
 )
-from .s3 import MAX_KEY_BYTES, BucketEndpoint, content_disposition, resolve_bucket_endpoint, validate_key
+from .s3 import (
+    MAX_KEY_BYTES,
+    BucketEndpoint,
+    encoded_disposition,
+    resolve_bucket_endpoint,
+    validate_key,
+)
 from .sigv4 import PATH_SAFE, uri_encode
 from .values import EXPIRY_SAFETY_MARGIN_SECONDS, NO_DEADLINE, Credentials, Deadline
 
@@ -208,7 +214,7 @@ class Presigner:
         items repeat theirs."""
         if filename is None and content_type is None and version_id is None:
             return "", None
-        disposition = "" if filename is None else disposition_param(content_disposition(filename))
+        disposition = "" if filename is None else disposition_param(encoded_disposition(filename))
         if content_type is None:
             kind = ""
         elif memo is not None and type(content_type) is str:

@@ -134,3 +134,16 @@ def content_disposition(filename: object, disposition: str = "attachment") -> st
     if not filename.isascii():
         value += f"; filename*=UTF-8''{uri_encode(filename, UNRESERVED)}"
     return value
+
+
+#: ``uri_encode('attachment; filename="')``, and of the closing quote.
+_ENCODED_ATTACHMENT, _ENCODED_QUOTE = uri_encode('attachment; filename="'), uri_encode('"')
+
+
+def encoded_disposition(filename: object) -> str:
+    """``uri_encode(content_disposition(filename))``, with the fixed part of a
+    plain name's header encoded once (percent-encoding costs ~20 ns a
+    character, and batches name a file per item)."""
+    if isinstance(filename, str) and _PLAIN_FILENAME.fullmatch(filename):
+        return f"{_ENCODED_ATTACHMENT}{uri_encode(filename)}{_ENCODED_QUOTE}"
+    return uri_encode(content_disposition(filename))

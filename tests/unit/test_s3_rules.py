@@ -151,3 +151,11 @@ def test_precomputed_hmac_equals_hmac(key, message):
     import hmac
 
     assert sigv4.PrecomputedHmac(key).hexdigest(message) == hmac.new(key, message, "sha256").hexdigest()
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Cf", "Co", "Cn", "Zl", "Zp", "Zs"),
+                                      include_characters=' "\\'), min_size=1, max_size=60))  # fmt: skip
+def test_the_encoded_disposition_is_the_encoding_of_the_header(filename):
+    from xpresign.s3 import encoded_disposition
+
+    assert encoded_disposition(filename) == sigv4.uri_encode(content_disposition(filename))

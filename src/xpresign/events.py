@@ -50,8 +50,10 @@ class HttpEvent:
 
     front_door = "http"
 
-    def __init__(self, raw: Mapping):
+    def __init__(self, raw: Mapping, request_context: Mapping | None = None):
         self.raw = raw
+        #: ``requestContext``, read once: method, caller and request id all live in it.
+        self.request_context = _dict(raw.get("requestContext")) if request_context is None else request_context
 
     @property
     def method(self) -> str:
@@ -73,7 +75,7 @@ class HttpEvent:
 
     @property
     def request_id(self) -> str | None:
-        return _str(_dict(self.raw.get("requestContext")).get("requestId"))
+        return _str(self.request_context.get("requestId"))
 
     @property
     def caller(self) -> str | None:
@@ -114,7 +116,7 @@ class RestApiEvent(HttpEvent):
 
     @property
     def caller(self) -> str | None:
-        identity = _dict(_dict(self.raw.get("requestContext")).get("identity"))
+        identity = _dict(self.request_context.get("identity"))
         return _str(identity.get("userArn")) or _str(identity.get("accountId"))
 
 
@@ -125,7 +127,7 @@ class HttpApiEvent(HttpEvent):
 
     @property
     def method(self) -> str:
-        http = _dict(_dict(self.raw.get("requestContext")).get("http"))
+        http = _dict(self.request_context.get("http"))
         return (_str(http.get("method")) or "").upper()
 
     @property
@@ -142,7 +144,7 @@ class HttpApiEvent(HttpEvent):
 
     @property
     def caller(self) -> str | None:
-        iam = _dict(_dict(_dict(self.raw.get("requestContext")).get("authorizer")).get("iam"))
+        iam = _dict(_dict(self.request_context.get("authorizer")).get("iam"))
         return _str(iam.get("userArn")) or _str(iam.get("accountId"))
 
 
@@ -210,12 +212,12 @@ def parse_event(event: object) -> HttpEvent | None:
         return None
     context = _dict(event.get("requestContext"))
     if "elb" in context:
-        return AlbEvent(event)
+        return AlbEvent(event, context)
     if event.get("version") == "2.0" and isinstance(context.get("http"), Mapping):
         domain = _str(context.get("domainName")) or ""
-        return FunctionUrlEvent(event) if ".lambda-url." in domain else HttpApiEvent(event)
+        return FunctionUrlEvent(event, context) if ".lambda-url." in domain else HttpApiEvent(event, context)
     if "httpMethod" in event and context:
-        return RestApiEvent(event)
+        return RestApiEvent(event, context)
     return None
 
 

@@ -53,22 +53,29 @@ def parse_timestamp(value: str) -> float:
 
 class EnvironmentCredentials:
     """``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``:
-    what Lambda gives a function for its execution role. Read on every load so a
-    rotated value is picked up. ``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601), when
-    present, gives the expiry; an unreadable one fails at construction
-    (start-up), naming the variable."""
+    what Lambda gives a function for its execution role, once, at start-up.
+
+    Without an expiry they are read once and kept, as botocore's environment
+    provider does: only the process itself could change them later, and four
+    environment reads cost ~2 µs of a ~15 µs warm GET (measured). With
+    ``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601) they are read again on every load,
+    so a process that renews them in its environment is followed; an
+    unreadable expiry fails at construction (start-up), naming the variable."""
 
     refreshes = False
 
     def __init__(self, environ: Mapping[str, str] | None = None):
         self._environ = os.environ if environ is None else environ
         self._expiration(self._environ.get(EXPIRATION_VARIABLE), ConfigError)
+        self._kept: Credentials | None = None
 
     @staticmethod
     def present(environ: Mapping[str, str]) -> bool:
         return bool(environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"))
 
     def load(self, deadline: Deadline = NO_DEADLINE) -> Credentials:
+        if self._kept is not None:
+            return self._kept
         env = self._environ
         akid, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if not akid or not secret:
@@ -76,12 +83,15 @@ class EnvironmentCredentials:
                 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                 "(Lambda sets them for the execution role)"
             )
-        return Credentials(
+        loaded = Credentials(
             akid,
             secret,
             env.get("AWS_SESSION_TOKEN") or None,
             self._expiration(env.get(EXPIRATION_VARIABLE), NoCredentials),
         )
+        if loaded.expires_at is None:
+            self._kept = loaded
+        return loaded
 
     @staticmethod
     def _expiration(value: str | None, error: type) -> float | None:

@@ -509,20 +509,36 @@ def test_broker_caches_one_session_per_role_spec(clock):
     assert all(source is SOURCE for _, source in assume.calls)
 
 
-def test_broker_reads_the_source_credentials_at_each_refresh(clock):
-    """Lambda rotates the execution role's keys in the environment: a refresh
-    must sign its AssumeRole with the current ones."""
-    environ = {"AWS_ACCESS_KEY_ID": "AKIAOLD", "AWS_SECRET_ACCESS_KEY": "old", "AWS_SESSION_TOKEN": "tok-old"}
+def test_broker_reads_expiring_source_credentials_again_at_each_refresh(clock):
+    """Environment credentials with AWS_CREDENTIAL_EXPIRATION are renewed in
+    place by whoever set them: a refresh signs its AssumeRole with the current ones."""
+    environ = {
+        "AWS_ACCESS_KEY_ID": "ASIAOLD",
+        "AWS_SECRET_ACCESS_KEY": "old",
+        "AWS_SESSION_TOKEN": "tok-old",
+        "AWS_CREDENTIAL_EXPIRATION": "2027-01-15T20:00:00Z",  # T0 + 12 h
+    }
     assume = AssumeRole(clock)
     broker = CredentialBroker(EnvironmentCredentials(environ), assume, clock=clock, spawn=run_now)
     broker.credentials(ROLE)
-    environ.update(AWS_ACCESS_KEY_ID="AKIANEW", AWS_SECRET_ACCESS_KEY="new", AWS_SESSION_TOKEN="tok-new")
+    environ.update(AWS_ACCESS_KEY_ID="ASIANEW", AWS_SECRET_ACCESS_KEY="new", AWS_SESSION_TOKEN="tok-new")
     clock.advance(SESSION_SECONDS - MANDATORY_REFRESH_SECONDS)
     broker.credentials(ROLE)
     assert [(s.access_key_id, s.secret_access_key, s.session_token) for _, s in assume.calls] == [
-        ("AKIAOLD", "old", "tok-old"),
-        ("AKIANEW", "new", "tok-new"),
+        ("ASIAOLD", "old", "tok-old"),
+        ("ASIANEW", "new", "tok-new"),
     ]
+
+
+def test_environment_credentials_without_an_expiry_are_read_once():
+    """Lambda sets the execution role's keys once, at start-up; the warm path
+    does not read the environment again (botocore's environment provider
+    doesn't either)."""
+    environ = {"AWS_ACCESS_KEY_ID": "ASIAFIRST", "AWS_SECRET_ACCESS_KEY": "first", "AWS_SESSION_TOKEN": "tok"}
+    source = EnvironmentCredentials(environ)
+    first = source.load()
+    environ.update(AWS_ACCESS_KEY_ID="ASIALATER", AWS_SECRET_ACCESS_KEY="later")
+    assert source.load() is first and first.access_key_id == "ASIAFIRST"
 
 
 def test_broker_without_sts_refuses_roles(clock):

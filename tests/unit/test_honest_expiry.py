@@ -274,6 +274,26 @@ def test_source_credentials_with_an_expiry_cap_the_url():
     assert result.expires_at == "2027-01-15T08:29:00Z"
 
 
+def test_a_grant_is_reused_only_for_the_same_inputs_within_its_second():
+    """The last expiry decision serves again while bucket, expiry asked,
+    credentials and clock second all match; anything else decides anew."""
+    clock = Clock()
+    presigner = make_presigner(clock, Sts(clock))
+    bucket = presigner.config.bucket(None)
+    first = presigner.grant(bucket, 600)
+    clock.now += 0.9
+    assert presigner.grant(bucket, 600) is first
+    longer = presigner.grant(bucket, 900)
+    assert longer.expires_in == 900 and longer.now == first.now
+    clock.now += 0.1
+    later = presigner.grant(bucket, 900)
+    assert later.now == first.now + 1 and epoch(later.expires_at) == epoch(longer.expires_at) + 1
+    clock.now += SESSION_SECONDS - MANDATORY_REFRESH_SECONDS  # the broker must renew the session
+    renewed = presigner.grant(bucket, 900)
+    assert renewed.credentials is not later.credentials
+    assert presigner.grant(bucket, 900) is renewed
+
+
 def test_credentials_with_no_time_left_are_refused_not_signed():
     """If STS ever handed out a session ending within the safety margin, the
     presigner answers 503 rather than a URL that is dead on arrival."""

@@ -44,7 +44,8 @@ def line(fields: Mapping[str, object]) -> str:
     for name, value in fields.items():
         kind = type(value)
         if kind is str:
-            parts.append(f'"{name}": {encode_basestring(safe_for_log(value))}')
+            # ASCII holds no lone surrogate: the common case skips the check.
+            parts.append(f'"{name}": {encode_basestring(value if value.isascii() else safe_for_log(value))}')
         elif kind is int or kind is float:
             parts.append(f'"{name}": {value!r}')
         elif value is not None:

@@ -23,46 +23,16 @@ import time
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from .percent import PATH_SAFE, UNRESERVED, uri_encode
 from .values import MAX_PRESIGN_EXPIRES, Credentials
 
-__all__ = ["MAX_PRESIGN_EXPIRES"]  # re-exported: part of the signer's vocabulary
+# Re-exported: part of the signer's vocabulary.
+__all__ = ["MAX_PRESIGN_EXPIRES", "PATH_SAFE", "UNRESERVED", "uri_encode"]
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-#: RFC 3986 unreserved characters: never percent-encoded in SigV4.
-UNRESERVED = "-_.~"
-#: In a URI path, slashes separate segments and stay as they are.
-PATH_SAFE = UNRESERVED + "/"
 #: Headers botocore leaves unsigned because proxies may change them.
 UNSIGNED_HEADERS = frozenset({"expect", "transfer-encoding", "user-agent", "x-amzn-trace-id"})
-
-_ENCODE_TABLES: dict[str, dict[int, str]] = {}
-
-
-def _encode_table(safe: str) -> dict[int, str]:
-    table = _ENCODE_TABLES.get(safe)
-    if table is None:
-        keep = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + safe.encode("ascii"))
-        table = {byte: chr(byte) if byte in keep else f"%{byte:02X}" for byte in range(256)}
-        _ENCODE_TABLES[safe] = table
-    return table
-
-
-def uri_encode(value: str, safe: str = UNRESERVED) -> str:
-    """Percent-encode ``value`` as UTF-8, leaving letters, digits and ``safe``.
-
-    Same output as ``urllib.parse.quote(value, safe=safe)`` (for ``safe``
-    including the unreserved ``-_.~``), about 5x faster: ``quote`` looks up
-    each byte in a Python-level cache, while ``str.translate`` does it in C.
-    Measured 0.9 µs against 4.2 µs for a 24-character key with spaces; this is
-    the largest cost of a presigned URL after the two hashes. Decoding the UTF-8
-    as Latin-1 maps each byte to one code point, which the table encodes; ASCII
-    text is its own UTF-8 and skips that round trip.
-    """
-    table = _ENCODE_TABLES.get(safe) or _encode_table(safe)
-    if value.isascii():
-        return value.translate(table)
-    return value.encode("utf-8").decode("latin-1").translate(table)
 
 
 def amz_date(epoch_seconds: int) -> str:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -83,6 +82,9 @@ def after_restore(broker: BrokerGetter) -> None:
     """Make this environment its own: no session or key from the snapshot,
     and a random state of its own."""
     drop_caches(broker)
+    # Loaded by the STS client's first retry; importing it now would seed it afresh anyway.
+    import random  # noqa: PLC0415
+
     random.seed()  # from os.urandom: differs in every restored environment
     logger.info("SnapStart: restored; cached sessions dropped and random reseeded")
 

@@ -14,7 +14,6 @@ error: following it would send the source credentials elsewhere.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -53,6 +52,14 @@ def default_endpoint(region: str) -> str:
     return service_endpoint("sts", region)
 
 
+def full_jitter() -> float:
+    """``random.random()``, with ``random`` loaded by the first retry rather
+    than at start-up, where it costs ~1.5 ms of a cold start (measured)."""
+    import random  # noqa: PLC0415
+
+    return random.random()  # noqa: S311 - backoff jitter, not a secret
+
+
 class StsClient:
     """``assume_role(role, source_credentials, deadline) -> Credentials``."""
 
@@ -65,7 +72,7 @@ class StsClient:
         timeout: float = TIMEOUT_SECONDS,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
     ):
         self.region = region
         self.endpoint_url = (endpoint_url or default_endpoint(region)).rstrip("/") + "/"
@@ -73,7 +80,7 @@ class StsClient:
         self._timeout = timeout
         self._clock = clock
         self._sleep = sleep
-        self._jitter = jitter
+        self._jitter = jitter or full_jitter
 
     def assume_role(self, role: RoleSpec, source: Credentials, deadline: Deadline = NO_DEADLINE) -> Credentials:
         status, payload = self.call(assume_role_body(role, role.duration_seconds), source, deadline)

@@ -8,6 +8,7 @@ import contextlib
 import copy
 import json
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -131,6 +132,21 @@ def test_caller_falls_back_to_the_account():
     event = load("function_url_iam_post.json")
     del event["requestContext"]["authorizer"]["iam"]["userArn"]
     assert parse_event(event).caller == "444455556666"
+
+
+@pytest.mark.parametrize("wrap", [MappingProxyType, dict], ids=["read-only mapping", "dict"])
+def test_nested_objects_may_be_any_mapping(wrap):
+    event = load("function_url_iam_post.json")
+    authorizer = event["requestContext"]["authorizer"]
+    event["requestContext"]["authorizer"] = wrap({"iam": wrap(authorizer["iam"])})
+    assert parse_event(event).caller == authorizer["iam"]["userArn"]
+
+
+@pytest.mark.parametrize("authorizer", [None, "iam", ["iam"], 7])
+def test_a_nested_object_that_is_null_or_not_an_object_reads_as_absent(authorizer):
+    event = load("function_url_iam_post.json")
+    event["requestContext"]["authorizer"] = authorizer
+    assert parse_event(event).caller is None
 
 
 # --- headers -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xpresign import sigv4
+from xpresign import percent, sigv4
 from xpresign.credentials import Credentials
 from xpresign.errors import InvalidBucketName, InvalidExpiry, InvalidKey, InvalidParameter, KeyTooLong, MissingKey
 from xpresign.presign import presign_s3_url
@@ -33,6 +33,33 @@ def test_uri_encode_equals_urllib_quote(value, safe):
             sigv4.uri_encode(value, safe)
         return
     assert sigv4.uri_encode(value, safe) == expected
+
+
+#: Long ASCII values, some with few kinds of byte to encode ('%' among them),
+#: some with many: both of percent-encoding's ways, and the choice between them.
+LONG_ASCII = st.one_of(
+    st.text(st.sampled_from("aZ9-_.~/ %(+"), min_size=percent.REPLACE_FROM_LENGTH, max_size=400),
+    st.text(st.characters(max_codepoint=127), min_size=percent.REPLACE_FROM_LENGTH, max_size=400),
+)
+
+
+@given(LONG_ASCII, st.sampled_from(["-_.~", "-_.~/"]))
+def test_long_ascii_values_are_encoded_as_urllib_quote_does(value, safe):
+    assert sigv4.uri_encode(value, safe) == quote(value, safe=safe)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "100% " * 20,
+        "%" * 64,
+        "a" * 39 + "%",
+        "".join(map(chr, range(128))) * 2,
+        'attachment; filename="' + "x (1).mp4" * 14,
+    ],
+)
+def test_percent_signs_are_encoded_once_whichever_way_is_taken(value):
+    assert sigv4.uri_encode(value) == quote(value, safe="-_.~")
 
 
 @pytest.mark.parametrize(

@@ -264,6 +264,10 @@ def _section(result: Result, target: Target, profiles: list, plan: Plan, agent) 
             "the signer alone: the difference between the handler as deployed and the same handler with the "
             "runtime's handler replaced by one that drops the record. xpresign's own share (building the line and "
             f"the record, dispatching it) is about {format_duration_ns(dropped - unlogged)}.",
+            "A line that cost xpresign nothing to build and dispatch would leave the GET at the handler with its "
+            f"line off plus the runtime's share: about {format_duration_ns(unlogged + handler - dropped)}, "
+            f"{format_ratio(ratio(unlogged + handler - dropped, signer))} the signer alone. That is the nearest "
+            "this target can come without dropping the line or cutting the handler's answer itself.",
         ],
         profiles=profiles,
         draw=lambda figure: simple_bars(

@@ -32,6 +32,7 @@ from .fields import GET_FIELDS, METHODS, known_list, unknown_field
 from .outcome import DIRECT, Budget, Outcome, error_outcome
 from .presign import presign_s3_url
 from .presigner import Download, Grant, PresignedUrl, Presigner
+from .request_log import logged_key
 from .s3_calls import check_object
 from .values import NO_DEADLINE, Deadline
 
@@ -241,9 +242,9 @@ def request_log(request: object) -> dict:
     if not isinstance(request, Mapping):
         return {}
     log = {}
-    key = request.get("key", request.get("object_key"))
-    if isinstance(key, str):
-        log["key"] = key[:1024]
+    key = logged_key(request.get("key", request.get("object_key")))
+    if key is not None:
+        log["key"] = key
     if isinstance(request.get("bucket"), str):
         log["bucket"] = request["bucket"][:255]
     items = request.get("items")

@@ -26,6 +26,7 @@ from .errors import InvalidParameter, InvalidRequest, ResponseTooLarge
 from .fields import ACTION_FIELDS, GET_ONLY_FIELDS, METHODS, UPLOAD_FIELDS, unknown_field
 from .multipart import Multipart
 from .outcome import Budget, Outcome
+from .request_log import logged_key
 from .uploads import PresignedPost, PresignedPut, Uploader
 from .values import Deadline
 
@@ -105,7 +106,7 @@ class UploadApi:
         bucket = self._bucket(request)
         key, upload = request.get("key"), request.get("upload_id")
         multipart = self.multipart
-        log = {"action": action, "bucket": bucket.alias, "key": key if type(key) is str else None, "outcome": "ok"}
+        log = {"action": action, "bucket": bucket.alias, "key": logged_key(key), "outcome": "ok"}
         if action == "create_multipart":
             upload_id, key = multipart.create(bucket, key, request.get("content_type"), deadline)
             return Outcome(200, {"upload_id": upload_id, "bucket": bucket.alias, "key": key}, log=log)
@@ -119,7 +120,12 @@ class UploadApi:
             return Outcome(200, {"bucket": bucket.alias, "key": key, "upload_id": upload}, log=log)
         parts = multipart.list_parts(bucket, key, upload, deadline)
         listed = [{"part_number": p.part_number, "etag": p.etag, "size": p.size} for p in parts]
-        return Outcome(200, {"parts": listed, "bucket": bucket.alias, "key": key, "upload_id": upload}, log=log)
+        text = json.dumps({"parts": listed, "bucket": bucket.alias, "key": key, "upload_id": upload})
+        if budget.limit is not None and budget.cost(text) > budget.room:  # 10,000 parts come near ALB's 1 MB
+            raise ResponseTooLarge(
+                f"the list of {len(listed)} parts does not fit in one answer through this front door"
+            )
+        return Outcome(200, None, log={**log, "items": len(listed)}, text=text)
 
     def _sign_parts(self, request: Mapping, bucket, budget: Budget, deadline: Deadline, log: dict) -> Outcome:
         numbers = request.get("part_numbers")

@@ -31,7 +31,7 @@ from .errors import BatchTooLarge, InvalidRequest, ResponseTooLarge, XpresignErr
 from .expiry import validate_expires_in
 from .fields import BATCH_FIELDS, unknown_field
 from .outcome import Budget, Outcome, error_outcome
-from .presigner import Grant
+from .presigner import Grant, PresignedUrl
 from .s3 import MAX_KEY_BYTES
 from .values import Deadline
 
@@ -141,7 +141,8 @@ def run_batch(api: Api, request: Mapping, budget: Budget, deadline: Deadline, *,
                 grant, middle, suffix, fixed_extra = shared
                 url = sign_plain(key, grant, operation)
             elif isinstance(item, Mapping) and item.get("method", "GET") != "GET":
-                upload = api.uploads.upload(item, defaults, deadline)  # PUT or POST: refused in a check default
+                # PUT or POST: the batch's check default is for downloads (the object is not there yet).
+                upload = api.uploads.upload(item, defaults, deadline)
                 key = upload.key
                 results.append(upload.to_dict() if not as_text else json.dumps(upload.to_dict()))
                 if as_text:
@@ -238,12 +239,19 @@ _ESCAPED = Budget(None, escaped=True)
 _RESULT_OVERHEAD = 128
 
 
+#: A download's result: only its URL is long, and a URL needs no escaping.
+_DOWNLOAD_FIELDS = frozenset(PresignedUrl._fields)
+
+
 def _upper_bound(results: list[dict]) -> int:
     """A bound on ``len(json.dumps(results))`` without writing it: a URL is
     ASCII with nothing to escape, and no character escapes to more than 12
-    (a surrogate pair, \\uXXXX\\uXXXX, for one character outside the BMP)."""
+    (a surrogate pair, \\uXXXX\\uXXXX, for one character outside the BMP).
+    Other results (an upload's headers or POST fields, an error) count whole."""
     return sum(
-        len(r["url"]) + 12 * (len(r["key"]) + len(r["bucket"])) + _RESULT_OVERHEAD if "url" in r else 12 * len(str(r))
+        len(r["url"]) + 12 * (len(r["key"]) + len(r["bucket"])) + _RESULT_OVERHEAD
+        if r.keys() == _DOWNLOAD_FIELDS
+        else 12 * len(str(r))
         for r in results
     )
 

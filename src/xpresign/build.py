@@ -20,7 +20,8 @@ the source again). Built by another Python, the zip holds source only: a
 Determinism, so that an unchanged source gives the same bytes and Terraform
 sees no change: entries sorted by path, every timestamp 1980-01-01 00:00:00
 (the earliest a zip can hold), permissions 0644, the Unix "made by" system,
-DEFLATE at a fixed level, no ``__pycache__``. The file is named after its
+DEFLATE at a fixed level, and no ``__pycache__`` copied from the source tree
+(only the bytecode compiled for the zip). The file is named after its
 SHA-256 (``xpresign-lambda-<12 hex>.zip``) and a ``sha256sum`` sidecar
 (``<name>.sha256``) carries the whole digest.
 """

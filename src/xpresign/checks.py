@@ -30,9 +30,11 @@ class Invalid(ValueError):
 def excerpt(value: object) -> str:
     """A short, safe rendering of a caller's value for an error message."""
     if isinstance(value, str):
-        if len(value) > EXCERPT_CHARS:
-            return repr(value[:EXCERPT_CHARS]) + ELLIPSIS
-        return repr(value)
+        shown = repr(value[:EXCERPT_CHARS])
+        # repr writes a character it cannot show as up to 10 (\U000e0001): cut what it wrote too.
+        if len(shown) > EXCERPT_CHARS + 2:
+            return shown[: EXCERPT_CHARS + 1] + ELLIPSIS
+        return shown + ELLIPSIS if len(value) > EXCERPT_CHARS else shown
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -100,6 +102,19 @@ def printable_text(value: object, max_bytes: int) -> str:
     if size > max_bytes:
         raise Invalid(f"must be at most {max_bytes} bytes of UTF-8, got {size}")
     return value
+
+
+#: The rule for credentials, in one wording. The value itself is never quoted: it is a secret.
+HEADER_SAFE_RULE = "must be visible ASCII with no spaces or line breaks (is there a trailing newline?)"
+
+
+def header_safe(value: str) -> bool:
+    """Whether ``value`` can travel in an HTTP header as it is: visible ASCII,
+    no spaces or line breaks, as every access key ID, secret key and session
+    token is. Checked where credentials come in: a stray newline (an env file,
+    a Kubernetes secret) would otherwise reach http.client, whose refusal
+    quotes the whole header, token or signature included."""
+    return value.isascii() and value.isprintable() and " " not in value
 
 
 def safe_for_log(text: str) -> str:

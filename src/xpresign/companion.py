@@ -35,6 +35,7 @@ from .checks import excerpt
 from .content_types import DEFAULT_UPLOAD_TYPE, is_active
 from .errors import InvalidParameter, InvalidRequest, MethodNotAllowed, NotFound, XpresignError
 from .outcome import Outcome, error_outcome
+from .request_log import logged_key
 from .values import Deadline
 
 if TYPE_CHECKING:
@@ -59,8 +60,16 @@ def sanitised_filename(name: object) -> str:
 
 
 def stored_type(kind: object) -> str:
-    """The browser's type, unless it is unusable or active."""
-    if not isinstance(kind, str) or not kind.strip() or len(kind) > 256 or not kind.isprintable() or is_active(kind):
+    """The browser's type, unless it is unusable (not printable ASCII, which
+    a signed header needs) or active."""
+    if (
+        not isinstance(kind, str)
+        or not kind.strip()
+        or len(kind) > 256
+        or not kind.isascii()
+        or not kind.isprintable()
+        or is_active(kind)
+    ):
         return DEFAULT_UPLOAD_TYPE
     return kind
 
@@ -117,7 +126,7 @@ class Companion:
     def _upload_step(self, request: HttpRequest, bucket, upload_id: str, rest: list[str], deadline, log) -> Outcome:
         method, multipart = request.method, self.api.uploads.multipart
         key = request.query.get("key")
-        log = {**log, "key": key if isinstance(key, str) else None}
+        log = {**log, "key": logged_key(key)}
         if rest and _PART_NUMBER.fullmatch(rest[0]) and method == "GET":
             grant, [(_, url)] = multipart.sign_parts(
                 bucket, key, upload_id, [int(rest[0])], requested=bucket.default_expires, most=1, deadline=deadline

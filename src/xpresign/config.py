@@ -26,6 +26,7 @@ from .config_bucket import (
 )
 from .endpoints import Endpoints
 from .errors import ConfigError, UnknownBucket
+from .partitions import UnsupportedRegion, partition_of
 
 __all__ = [
     "BUCKET_KEYS",
@@ -88,6 +89,19 @@ class Config(NamedTuple):
 def default_region(environ: Mapping[str, str]) -> str | None:
     # Not stripped: "eu-west-1\n" is refused at start-up, not silently mended.
     return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
+
+
+def _checked_default_region(environ: Mapping[str, str]) -> str | None:
+    """:func:`default_region`, refused at start-up when it is not a region of
+    a supported partition: it is STS's region even when every bucket names
+    its own."""
+    region = default_region(environ)
+    if region is not None:
+        try:
+            partition_of(region)
+        except UnsupportedRegion as exc:
+            raise ConfigError("AWS_REGION" if environ.get("AWS_REGION") else "AWS_DEFAULT_REGION", str(exc)) from None
+    return region
 
 
 def load_config(environ: Mapping[str, str] | None = None, *, read_parameter: ParameterReader | None = None) -> Config:
@@ -158,7 +172,7 @@ def parse_document(setting: str, text: str) -> dict:
 
 
 def _from_variables(env: Mapping[str, str]) -> Config:
-    region = default_region(env)
+    region = _checked_default_region(env)
     raw = {key: env.get(variable) for key, variable in BUCKET_VARIABLES.items()}
     bucket = bucket_config(raw["bucket"], raw, BUCKET_VARIABLES, env, region)
     buckets = {bucket.alias: bucket}
@@ -182,7 +196,7 @@ def _from_document(setting: str, document: dict, env: Mapping[str, str]) -> Conf
     buckets_doc = document.get("buckets")
     if not isinstance(buckets_doc, dict) or not buckets_doc:
         raise ConfigError(f"{setting}: buckets", "must map at least one alias to a bucket")
-    region = default_region(env)
+    region = _checked_default_region(env)
     buckets = {}
     for alias, entry in buckets_doc.items():
         prefix = f"{setting}: buckets.{alias}"

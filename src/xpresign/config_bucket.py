@@ -29,9 +29,10 @@ DEFAULT_SESSION_NAME = "xpresign"
 DEFAULT_MAX_UPLOAD_SIZE = 5 * 1024**3
 MAX_OBJECT_SIZE = 5 * 1024**4
 
-_ROLE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[\w+=,.@/-]{1,512}")
-_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+# re.ASCII: STS's \w is ASCII letters, digits and underscore; Python's would take "café".
+_ROLE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
+_SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
 
 BUCKET_KEYS = frozenset(
@@ -103,11 +104,20 @@ def bucket_config(
         raise ConfigError(names["addressing_style"], f"'virtual' needs a DNS-compatible bucket name; {name!r} is not")
 
     role = _role(raw, names, env)
-    if role is not None and role.role_arn.split(":")[1] != partition:
-        raise ConfigError(
-            names["role_arn"],
-            f"is in the {role.role_arn.split(':')[1]} partition, but the bucket's region is in {partition}",
-        )
+    if role is not None:
+        role_partition = role.role_arn.split(":")[1]
+        if role_partition != partition:
+            raise ConfigError(
+                names["role_arn"], f"is in the {role_partition} partition, but the bucket's region is in {partition}"
+            )
+        # STS is called in the default region: credentials never cross partitions.
+        sts_partition = partition_of(region).name if region else partition
+        if role_partition != sts_partition:
+            raise ConfigError(
+                names["role_arn"],
+                f"is in the {role_partition} partition, but the function's region (AWS_REGION), where STS is "
+                f"called, is in {sts_partition}",
+            )
     allowed = _prefixes_with_warning(names["allowed_prefixes"], raw.get("allowed_prefixes"))
     uploads = _prefixes_with_warning(names["upload_prefixes"], raw.get("upload_prefixes"))
     return BucketConfig(

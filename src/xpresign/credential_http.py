@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from . import transport
 from .errors import ServiceUnavailable, UpstreamError
 from .redact import mask
-from .sources import parse_timestamp
+from .sources import issued_credentials, parse_timestamp
 from .values import Credentials, Deadline
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,8 @@ def parse_credentials(name: str, body: bytes) -> Credentials:
         expires_at = parse_timestamp(values["Expiration"])
     except ValueError:
         raise UpstreamError(f"the {name} answered an Expiration that is not an ISO 8601 time with a zone") from None
-    return Credentials(
-        values["AccessKeyId"].strip(), values["SecretAccessKey"].strip(), values["Token"].strip(), expires_at
+    return issued_credentials(
+        f"the {name}", values["AccessKeyId"], values["SecretAccessKey"], values["Token"], expires_at
     )
 
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from . import s3_rest, xml_answers
 from .checks import Invalid, excerpt, printable_text, whole_number
 from .config import BucketConfig
-from .errors import InvalidParameter, UploadTooLarge, UpstreamError
+from .errors import BatchTooLarge, InvalidParameter, UploadTooLarge, UpstreamError
 from .presign import presign_s3_request
 from .presigner import Grant, Presigner
 from .uploads import check_upload_key, upload_content_type
@@ -107,7 +107,7 @@ class Multipart:
         if not isinstance(numbers, list) or not numbers:
             raise InvalidParameter("part_numbers must be a non-empty list of part numbers (1 to 10000)")
         if len(numbers) > most:
-            raise InvalidParameter(f"part_numbers may hold at most {most} numbers per request, got {len(numbers)}")
+            raise BatchTooLarge(f"part_numbers may hold at most {most} numbers per request, got {len(numbers)}")
         checked = [part_number(number, "part_numbers") for number in numbers]
         if len(set(checked)) != len(checked):
             raise InvalidParameter("part_numbers holds a number twice")

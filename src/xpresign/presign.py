@@ -22,6 +22,7 @@ from typing import NamedTuple
 from . import sigv4
 from .errors import InvalidParameter
 from .expiry import CappedBy, effective_expiry, validate_expires_in
+from .redact import HIDDEN, redacted_repr
 from .s3 import BucketEndpoint
 from .values import Credentials
 
@@ -45,6 +46,9 @@ class SigningScope(NamedTuple):
     credential_query: str  # the same, percent-encoded for a query string
     token_query: str  # "&X-Amz-Security-Token=..." or ""
     hmac: sigv4.PrecomputedHmac  # keyed with the derived signing key
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, token_query=repr(HIDDEN) if self.token_query else "''", hmac=HIDDEN)
 
 
 _SCOPES: dict[tuple, SigningScope] = {}

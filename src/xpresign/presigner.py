@@ -29,6 +29,7 @@ from .presign import (
     signing_scope,
     version_param,
 )
+from .redact import redacted_repr, without_query
 from .s3 import (
     MAX_KEY_BYTES,
     BucketEndpoint,
@@ -52,6 +53,9 @@ class PresignedUrl(NamedTuple):
     expires_at: str  # UTC, ISO 8601
     expires_in: int
     capped_by: str | None
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, url=repr(without_query(self.url)))
 
     def to_dict(self) -> dict:
         return self._asdict()
@@ -102,6 +106,10 @@ def optional_text(value: object, name: str, max_bytes: int) -> str | None:
 
 
 def check_content_type(bucket: BucketConfig, value: str, name: str) -> None:
+    """A media type is ASCII (RFC 6838); an upload's travels in a signed
+    header, which cannot carry anything else."""
+    if not value.isascii():
+        raise InvalidParameter(f"{name} must be an ASCII media type such as image/png, got {excerpt(value)}")
     if not content_type_allowed(value, bucket.allowed_content_types):
         raise InvalidParameter(
             f"{name} {excerpt(value)} is not allowed for bucket {bucket.alias!r}"

@@ -1,4 +1,4 @@
-"""Upstream text, made safe to log: bounded, with credentials masked.
+"""Upstream text and our own values, made safe to log: bounded, with credentials masked.
 
 STS's and S3's free-text messages can name session ARNs, account IDs and, for
 a request echoed back, the caller's own session token. Callers never see
@@ -23,3 +23,23 @@ def mask(text: str, limit: int = MAX_LOGGED_CHARS) -> str:
     # is seen whole enough (40+ characters) to be recognised.
     masked = _SECRETS.sub(MASK, text[: limit + 64])
     return masked[:limit] + ("…" if len(masked) > limit or len(text) > limit + 64 else "")
+
+
+#: What a hidden value is shown as.
+HIDDEN = "…"
+
+
+def without_query(url: str) -> str:
+    """``url`` up to its query, which in a presigned URL is the signature and the credentials."""
+    base, separator, _ = url.partition("?")
+    return f"{base}?{HIDDEN}" if separator else base
+
+
+def redacted_repr(value: tuple, **shown: str) -> str:
+    """A NamedTuple's repr with the fields in ``shown`` written as given
+    instead: value types holding a token or a signature use it, so a log line
+    or a traceback that prints one never prints the secret."""
+    fields = ", ".join(
+        f"{name}={shown[name] if name in shown else repr(getattr(value, name))}" for name in value._fields
+    )
+    return f"{type(value).__name__}({fields})"

@@ -27,6 +27,14 @@ from .checks import safe_for_log
 
 logger = logging.getLogger("xpresign.request")
 
+#: A caller's key is logged whole up to S3's limit, no further: the line stays bounded.
+MAX_LOGGED_KEY_CHARS = 1024
+
+
+def logged_key(value: object) -> str | None:
+    """A caller's ``key`` as the log line holds it: text, bounded; else None."""
+    return value[:MAX_LOGGED_KEY_CHARS] if isinstance(value, str) else None
+
 
 def _json_value(value: object) -> str:
     """The rarer kinds of value: true/false, lists (a batch's buckets), anything else as text."""

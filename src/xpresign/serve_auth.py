@@ -181,8 +181,10 @@ class Jwks:
                 max_response_bytes=JWKS_MAX_BYTES,
             )
         except TransportError as exc:
+            # The reason (a TLS or socket error's text) is this host's business, not the caller's.
+            logger.warning("JWKS fetch failed (%s)", exc.reason)
             raise ServiceUnavailable(
-                f"the JWKS could not be fetched ({exc.reason})", retry_after=JWKS_RETRY_AFTER_SECONDS
+                "the issuer's key set (JWKS) could not be fetched", retry_after=JWKS_RETRY_AFTER_SECONDS
             ) from None
         if answer.status != 200:
             raise ServiceUnavailable(
@@ -190,7 +192,7 @@ class Jwks:
             )
         try:
             return jwt.PyJWKSet.from_dict(json.loads(answer.body))
-        except (ValueError, AttributeError, TypeError, jwt.PyJWTError):
+        except (ValueError, AttributeError, TypeError, RecursionError, jwt.PyJWTError):
             raise UpstreamError("the JWKS endpoint answered something that is not a usable key set") from None
 
 

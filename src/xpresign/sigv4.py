@@ -168,9 +168,11 @@ def sign_headers(
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     canonical_headers_, signed_headers = canonical_headers(signed)
+    path = parts.path or "/"
     request = canonical_request(
         method.upper(),
-        uri_encode(parts.path or "/", safe=PATH_SAFE),
+        # S3 signs the path as sent; other services encode it once more (SigV4's double encoding).
+        path if service == "s3" else uri_encode(path, safe=PATH_SAFE),
         canonical_query_string(query),
         canonical_headers_,
         signed_headers,

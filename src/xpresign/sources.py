@@ -24,7 +24,9 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError, NoCredentials
+from .checks import HEADER_SAFE_RULE, header_safe
+from .errors import ConfigError, NoCredentials, UpstreamError
+from .redact import mask
 from .values import NO_DEADLINE, Credentials, Deadline
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 EXPIRATION_VARIABLE = "AWS_CREDENTIAL_EXPIRATION"
 KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+SESSION_TOKEN_VARIABLE = "AWS_SESSION_TOKEN"  # noqa: S105 - a variable's name
 #: What start-up looked for, for the message when nothing is configured.
 LOOKED_FOR = (
     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, "
@@ -51,6 +54,16 @@ def parse_timestamp(value: str) -> float:
     return moment.timestamp()
 
 
+def issued_credentials(issuer: str, access_key_id: str, secret: str, token: str, expires_at: float) -> Credentials:
+    """Credentials as an endpoint issued them (STS, a container or instance
+    endpoint), stripped; :class:`~xpresign.errors.UpstreamError` when one
+    holds a character no HTTP header can carry."""
+    credentials = Credentials(access_key_id.strip(), secret.strip(), token.strip(), expires_at)
+    if not all(header_safe(value) for value in credentials[:3]):
+        raise UpstreamError(f"{issuer} answered credentials that no HTTP header can carry")
+    return credentials
+
+
 class EnvironmentCredentials:
     """``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``:
     what Lambda gives a function for its execution role, once, at start-up.
@@ -60,13 +73,15 @@ class EnvironmentCredentials:
     environment reads cost ~2 µs of a ~15 µs warm GET (measured). With
     ``AWS_CREDENTIAL_EXPIRATION`` (ISO 8601) they are read again on every load,
     so a process that renews them in its environment is followed; an
-    unreadable expiry fails at construction (start-up), naming the variable."""
+    unreadable expiry, or a key with a character no HTTP header can carry,
+    fails at construction (start-up), naming the variable."""
 
     refreshes = False
 
     def __init__(self, environ: Mapping[str, str] | None = None):
         self._environ = os.environ if environ is None else environ
         self._expiration(self._environ.get(EXPIRATION_VARIABLE), ConfigError)
+        self._check_keys(self._environ, ConfigError)
         self._kept: Credentials | None = None
 
     @staticmethod
@@ -83,15 +98,25 @@ class EnvironmentCredentials:
                 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                 "(Lambda sets them for the execution role)"
             )
+        self._check_keys(env, NoCredentials)  # changed since start-up, if they carry an expiry
         loaded = Credentials(
             akid,
             secret,
-            env.get("AWS_SESSION_TOKEN") or None,
+            env.get(SESSION_TOKEN_VARIABLE) or None,
             self._expiration(env.get(EXPIRATION_VARIABLE), NoCredentials),
         )
         if loaded.expires_at is None:
             self._kept = loaded
         return loaded
+
+    @staticmethod
+    def _check_keys(env: Mapping[str, str], error: type) -> None:
+        for name in (*KEY_VARIABLES, SESSION_TOKEN_VARIABLE):
+            value = env.get(name)
+            if value and not header_safe(value):
+                if error is ConfigError:
+                    raise ConfigError(name, HEADER_SAFE_RULE)
+                raise NoCredentials(f"{name} {HEADER_SAFE_RULE}")
 
     @staticmethod
     def _expiration(value: str | None, error: type) -> float | None:
@@ -124,7 +149,7 @@ class BotocoreCredentials:
             try:
                 self._resolved = botocore.session.Session(profile=self._profile).get_credentials()
             except botocore.exceptions.BotoCoreError as exc:  # unknown profile, broken SSO cache...
-                raise NoCredentials(f"botocore could not load credentials: {exc}") from None
+                raise NoCredentials(f"botocore could not load credentials: {mask(str(exc))}") from None
             if self._resolved is None:
                 raise NoCredentials(
                     "botocore found no credentials (profile "
@@ -133,7 +158,7 @@ class BotocoreCredentials:
         try:
             frozen = self._resolved.get_frozen_credentials()
         except Exception as exc:  # noqa: BLE001 - a refresh failed: expired SSO token, unreachable IMDS...
-            raise NoCredentials(f"botocore could not refresh credentials: {exc}") from None
+            raise NoCredentials(f"botocore could not refresh credentials: {mask(str(exc))}") from None
         # botocore keeps the expiry of refreshable credentials only privately.
         expiry = getattr(self._resolved, "_expiry_time", None)
         return Credentials(

@@ -62,7 +62,9 @@ class SsmParameterReader:
         if response.status == 200:
             return _value(response.body)
         code, message = _error(response.body)
-        logger.error("SSM GetParameter of %s failed: HTTP %d %s %s", name[:200], response.status, code, mask(message))
+        logger.error(
+            "SSM GetParameter of %s failed: HTTP %d %s %s", name[:200], response.status, mask(code, 64), mask(message)
+        )
         raise ConfigError(SETTING, _refusal(code, response.status))
 
     def _headers(self, body: bytes) -> dict[str, str]:
@@ -83,7 +85,7 @@ def _refusal(code: str, status: int) -> str:
         return "no such parameter (or version) in this account and region"
     if code in ("AccessDeniedException", "AccessDenied") or status == 403:
         return "access denied: the function's role needs ssm:GetParameter on it (and kms:Decrypt for a SecureString)"
-    return f"SSM refused GetParameter ({code[:64] or status})"
+    return f"SSM refused GetParameter ({mask(code, 64) or status})"
 
 
 def _value(payload: bytes) -> str:

@@ -22,7 +22,7 @@ from . import sigv4, transport, xml_answers
 from .errors import RoleNotAssumable, StsThrottled, StsUnavailable, UpstreamError
 from .partitions import service_endpoint
 from .redact import mask
-from .sources import parse_timestamp
+from .sources import issued_credentials, parse_timestamp
 from .values import NO_DEADLINE, ROLE_CHAINING_MAX_SECONDS, Credentials, Deadline, RoleSpec
 
 __all__ = ["MAX_ATTEMPTS", "RETRY_AFTER_SECONDS", "ROLE_CHAINING_MAX_SECONDS", "StsClient"]
@@ -97,8 +97,8 @@ class StsClient:
         if status == 200:
             return parse_credentials(payload)
         code, message = parse_error(payload)
-        logger.warning("STS refused AssumeRole of %s: %s %s", role.role_arn, code or status, mask(message))
-        raise RoleNotAssumable(REFUSED_MESSAGE, sts_code=code)
+        logger.warning("STS refused AssumeRole of %s: %s %s", role.role_arn, mask(code, 64) or status, mask(message))
+        raise RoleNotAssumable(REFUSED_MESSAGE, sts_code=mask(code, 64))
 
     def call(self, body: bytes, source: Credentials | None, deadline: Deadline = NO_DEADLINE) -> tuple[int, bytes]:
         """POST ``body`` (signed with ``source``, or unsigned when None), retrying
@@ -127,7 +127,7 @@ class StsClient:
                 raise StsThrottled("STS is throttling requests", retry_after=RETRY_AFTER_SECONDS) from None
             if last is not None:
                 code = parse_error(last.body)[0]
-                logger.info("STS failed with HTTP %d (%s)", last.status, code or "no error code")
+                logger.info("STS failed with HTTP %d (%s)", last.status, mask(code, 64) or "no error code")
                 raise StsUnavailable(f"STS failed with HTTP {last.status}", retry_after=RETRY_AFTER_SECONDS) from None
             logger.info("STS did not answer (%s)", exhausted.reason)
             raise StsUnavailable("STS did not answer", retry_after=RETRY_AFTER_SECONDS) from None
@@ -188,8 +188,8 @@ def parse_credentials(payload: bytes) -> Credentials:
         expires_at = parse_timestamp(fields["Expiration"])
     except ValueError:
         raise UpstreamError("STS answered an Expiration that is not an ISO 8601 time with a zone") from None
-    return Credentials(
-        fields["AccessKeyId"].strip(), fields["SecretAccessKey"].strip(), fields["SessionToken"].strip(), expires_at
+    return issued_credentials(
+        "STS", fields["AccessKeyId"], fields["SecretAccessKey"], fields["SessionToken"], expires_at
     )
 
 

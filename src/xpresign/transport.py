@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from .redact import redacted_repr
 from .values import Deadline
 
 #: Largest answer read from an AWS endpoint; STS, SSM and S3's XML answers are
@@ -43,6 +44,9 @@ class Response(NamedTuple):
     status: int
     headers: Mapping[str, str]  # names lower-cased
     body: bytes
+
+    def __repr__(self) -> str:  # an STS or credential endpoint's body holds credentials
+        return redacted_repr(self, headers=f"<{', '.join(self.headers)}>", body=f"<{len(self.body)} bytes>")
 
 
 class TransportError(Exception):
@@ -138,6 +142,10 @@ def request(
         raise TransportError(f"unreadable answer ({type(exc).__name__})") from None
     except OSError as exc:  # refused, reset, unreachable, TLS failure
         raise TransportError(exc.strerror or type(exc).__name__) from None
+    except ValueError:
+        # http.client refusing a header value (a line break, a character
+        # beyond Latin-1) quotes it whole: it may be a token or a signature.
+        raise TransportError("a request header holds a character HTTP cannot carry") from None
     finally:
         connection.close()
 

@@ -30,6 +30,7 @@ from .errors import InvalidParameter, KeyNotAllowed, UploadTooLarge
 from .post_policy import signed_fields
 from .presign import presign_s3_request
 from .presigner import MAX_CONTENT_TYPE_BYTES, Presigner, check_content_type
+from .redact import redacted_repr, without_query
 from .s3 import validate_key
 from .values import NO_DEADLINE, Deadline
 
@@ -45,6 +46,9 @@ class PresignedPut(NamedTuple):
     expires_in: int
     capped_by: str | None
 
+    def __repr__(self) -> str:
+        return redacted_repr(self, url=repr(without_query(self.url)))
+
     def to_dict(self) -> dict:
         return {"url": self.url, "method": "PUT", **self._asdict()}
 
@@ -57,6 +61,9 @@ class PresignedPost(NamedTuple):
     expires_at: str
     expires_in: int
     capped_by: str | None
+
+    def __repr__(self) -> str:  # the fields hold the session token and the signature
+        return redacted_repr(self, fields=f"<{', '.join(self.fields)}>")
 
     def to_dict(self) -> dict:
         return self._asdict()

@@ -311,6 +311,20 @@ def test_access_denied_is_not_retried(sts, clock):
     assert error.message == "STS refused the AssumeRole into the bucket owner's role"
 
 
+@pytest.mark.parametrize("status", [403, 503])
+def test_an_error_code_stuffed_with_text_is_logged_masked_and_bounded(sts, clock, status, caplog):
+    """STS's <Code> is upstream text like its <Message>: a proxy or a broken
+    endpoint can put anything there, the caller's own token included."""
+    stuffed = "AccessDenied" + SOURCE.session_token + "x" * 5000
+    sts.fail_with(fake_sts.error(status, stuffed, "denied"))
+    caplog.set_level(logging.INFO, logger="xpresign")
+    with pytest.raises((RoleNotAssumable, StsUnavailable)) as raised:
+        client(sts, clock).assume_role(ROLE, SOURCE)
+    logged = [r.getMessage() for r in caplog.records if "STS" in r.getMessage()]
+    assert logged and all(SOURCE.session_token not in line and len(line) < 400 for line in logged), logged
+    assert SOURCE.session_token not in getattr(raised.value, "sts_code", "")
+
+
 @pytest.mark.parametrize(
     ("body", "complaint"),
     [

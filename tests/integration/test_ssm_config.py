@@ -54,3 +54,22 @@ def test_it_is_one_document_source_among_three(moto_server, parameter):
     env = {**environment(moto_server, parameter), "XPRESIGN_CONFIG": json.dumps(DOCUMENT)}
     with pytest.raises(ConfigError, match="set only one of"):
         build_app(env)
+
+
+def test_an_error_type_stuffed_with_text_is_masked_and_bounded(caplog):
+    """SSM's ``__type`` is upstream text: the start-up error and the log keep
+    a masked excerpt of it, never a token it might echo."""
+    from tests.support.credential_endpoints import FakeContainerEndpoint, raw
+    from xpresign.ssm import SsmParameterReader
+    from xpresign.values import Credentials
+
+    token = "IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKENEXAMPLESESSIONTOKEN"
+    stuffed = json.dumps({"__type": "Leaked" + token + "z" * 3000, "message": "no"})
+    with FakeContainerEndpoint() as endpoint:
+        endpoint.fail_with(raw(400, stuffed, "application/x-amz-json-1.1"))
+        reader = SsmParameterReader("us-east-1", endpoint.base_url, Credentials("AKIA1", "s", token))
+        with pytest.raises(ConfigError) as caught:
+            reader("/xpresign/config")
+    assert token not in caught.value.message and len(caught.value.message) < 200, caught.value.message
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("xpresign")]
+    assert logged and all(token not in line and len(line) < 600 for line in logged), logged

@@ -11,6 +11,7 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+import botocore.loaders
 import pytest
 import tfdocs
 from tfrun import (
@@ -22,6 +23,11 @@ from tfrun import (
     terraform_environment,
     terraform_init,
 )
+
+from xpresign.config import DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT
+from xpresign.config_bucket import BUCKET_KEYS, bucket_config
+from xpresign.errors import ConfigError
+from xpresign.s3 import ADDRESSING_STYLES
 
 ROOTS = (*MODULES, EXAMPLE)
 # A skip reason shorter than this cannot say why the check does not apply.
@@ -115,6 +121,118 @@ def test_no_lock_file_is_committed():
     assert [p for p in listed.stdout.splitlines() if p.endswith(".terraform.lock.hcl")] == []
     ignored = (TERRAFORM_DIR.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert ".terraform.lock.hcl" in ignored
+
+
+@pytest.mark.terraform
+def test_runtime_choices_are_the_providers_python_runtimes_from_3_11(terraform_bin, tmp_path):
+    """The presigner's runtime validation admits exactly the Python runtimes,
+    3.11 and later, that the installed provider (the newest the module allows)
+    accepts: a runtime it refuses fails at plan, after the module said yes."""
+    variables = (TERRAFORM_DIR / "modules/presigner/variables.tf").read_text(encoding="utf-8")
+    allowed = re.search(r"condition\s*=\s*contains\(\[([^\]]*)\],\s*var\.runtime\)", variables)
+    assert allowed, "the runtime validation is no longer contains([...], var.runtime)"
+    module_runtimes = json.loads(f"[{allowed.group(1)}]")
+
+    (tmp_path / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
+        'resource "aws_lambda_function" "probe" {\n  function_name = "probe"\n'
+        '  role = "arn:aws:iam::111111111111:role/probe"\n  handler = "probe.handler"\n'
+        '  filename = "probe.zip"\n  runtime = "not-a-runtime"\n}\n',
+        encoding="utf-8",
+    )
+    terraform_init(terraform_bin, tmp_path, "-backend=false")
+    result = run_terraform(terraform_bin, tmp_path, "validate", "-no-color", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "not-a-runtime" in output, output
+    known = re.findall(r'"python3\.(\d+)"', output)
+    assert known, f"the provider's error no longer lists its runtimes:\n{output}"
+    provider_runtimes = [f"python3.{minor}" for minor in sorted({int(m) for m in known}) if minor >= 11]
+    assert module_runtimes == provider_runtimes
+
+
+# --- the rules xpresign applies at start-up -------------------------------------------------
+#
+# The presigner's validations repeat xpresign's own start-up checks in HCL, so
+# a configuration it would refuse fails the plan. These tests hold the two to
+# the same answers; RE2's \w is ASCII-only, hence re.ASCII.
+
+PRESIGNER = TERRAFORM_DIR / "modules/presigner"
+
+
+def _hcl_patterns(text: str, subject: str) -> set[str]:
+    """The pattern of every regex("...", SUBJECT) in text, HCL escapes undone."""
+    found = re.findall(r'regex\("((?:[^"\\]|\\.)*)",\s*' + re.escape(subject) + r"\)", text)
+    return {json.loads(f'"{pattern}"') for pattern in found}
+
+
+def _re2_fullmatch(pattern: str, value: str) -> bool:
+    """How Terraform's regex() answers for an anchored pattern: RE2's $ is the
+    end of the text (Python's also matches before a final newline)."""
+    assert pattern.startswith("^") and pattern.endswith("$"), pattern
+    return re.fullmatch(pattern[1:-1], value, re.ASCII) is not None
+
+
+def _xpresign_accepts(**entry) -> bool:
+    raw = {"bucket": "classic-movies", "region": "eu-west-1", "role_arn": "arn:aws:iam::111111111111:role/x"}
+    try:
+        bucket_config(
+            "movies",
+            {k: v for k, v in (raw | entry).items() if v is not None},
+            {key: key for key in BUCKET_KEYS},
+            {},
+            None,
+        )
+    except ConfigError:
+        return False
+    return True
+
+
+def test_region_rule_is_xpresigns():
+    """One pattern for a bucket's region and the function's, admitting exactly
+    the regions xpresign's partitions.py does, every region botocore knows
+    (isolated partitions included) among them."""
+    (pattern,) = _hcl_patterns((PRESIGNER / "variables.tf").read_text(encoding="utf-8"), "b.region")
+    assert _hcl_patterns((PRESIGNER / "main.tf").read_text(encoding="utf-8"), "local.region") == {pattern}
+    partitions = botocore.loaders.Loader().load_data("partitions")["partitions"]
+    known = [region for p in partitions for region in p["regions"] if not region.endswith("-global")]
+    assert {"cn-north-1", "us-gov-west-1", "us-iso-east-1", "eu-isoe-west-1"} <= set(known)
+    malformed = ["eu-west1", "EU-WEST-1", "eu-west-1 ", "eu-west-1\n", "us-gov-1", "eu-west-123", "xx-west-1", ""]
+    for region in known + malformed:
+        # No role: its partition is another rule.
+        assert _re2_fullmatch(pattern, region) == _xpresign_accepts(region=region, role_arn=None), region
+
+
+def test_bucket_name_and_session_rules_are_xpresigns():
+    variables = (PRESIGNER / "variables.tf").read_text(encoding="utf-8")
+    (bucket,) = _hcl_patterns(variables, "coalesce(b.bucket, alias)") - {"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"}
+    for name in ["classic-movies", "Legacy_Bucket.v2", "a", "x" * 255, "x" * 256, "bad name", "bad/name", "caf\u00e9"]:
+        assert _re2_fullmatch(bucket, name) == _xpresign_accepts(bucket=name), name
+
+    (session,) = _hcl_patterns(variables, "b.role_session_name")
+    assert _hcl_patterns(variables, "b.source_identity") == {session}
+    for value in [
+        "xp",
+        "x" * 64,
+        "alice.smith+ops=1,x@example.com",
+        "under_score-dash",
+        "x",
+        "x" * 65,
+        "a b",
+        "a:b",
+        "a/b",
+    ]:
+        accepted = _re2_fullmatch(session, value)
+        assert accepted == _xpresign_accepts(role_session_name=value) == _xpresign_accepts(source_identity=value), value
+    # Letters are ASCII letters, as in STS's own rule, on both sides.
+    assert not _re2_fullmatch(session, "caf\u00e9") and not _xpresign_accepts(role_session_name="caf\u00e9")
+
+
+def test_addressing_styles_and_batch_limit_are_xpresigns():
+    variables = (PRESIGNER / "variables.tf").read_text(encoding="utf-8")
+    styles = re.search(r"contains\((\[[^\]]*\]), coalesce\(b\.addressing_style", variables)
+    assert styles and tuple(json.loads(styles.group(1))) == ADDRESSING_STYLES
+    assert f"var.max_batch >= 1 && var.max_batch <= {MAX_BATCH_LIMIT} &&" in variables
+    assert f"from 1 to {MAX_BATCH_LIMIT}" in variables and f"default of {DEFAULT_MAX_BATCH}" in variables
 
 
 # --- checkov -------------------------------------------------------------------------------

@@ -351,7 +351,8 @@ def test_bucket_cors_admits_browser_uploads_from_the_origin(stack):
     assert sorted(rule["AllowedMethods"]) == ["POST", "PUT"]
     assert rule["AllowedOrigins"] == [ORIGIN]
     assert sorted(rule["AllowedHeaders"]) == ["content-type", "x-amz-checksum-sha256"]
-    assert rule["ExposeHeaders"] == ["ETag"]
+    # ETag for every upload; Location, the object's URL, for Uppy after a POST upload.
+    assert sorted(rule["ExposeHeaders"]) == ["ETag", "Location"]
 
 
 # --- the policies, as documents --------------------------------------------------------------

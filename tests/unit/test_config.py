@@ -125,7 +125,7 @@ def test_toml_file(tmp_path):
         ({}, "XPRESIGN_BUCKET", "not set"),
         ({"XPRESIGN_BUCKET": "b-1"}, "XPRESIGN_BUCKET_REGION", "AWS_REGION"),
         ({"XPRESIGN_BUCKET": "bad bucket!", "AWS_REGION": "eu-west-1"}, "XPRESIGN_BUCKET", "invalid bucket name"),
-        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "Europe"}, "XPRESIGN_BUCKET_REGION", "not an AWS region"),
+        ({"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "Europe"}, "AWS_REGION", "not an AWS region"),
         (
             {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "eu-west-1", "XPRESIGN_MAX_EXPIRES": "2h"},
             "XPRESIGN_MAX_EXPIRES",

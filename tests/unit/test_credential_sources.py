@@ -135,6 +135,50 @@ def test_half_a_key_pair_stops_the_start_naming_the_missing_half(present, missin
     assert caught.value.setting == missing
 
 
+@pytest.mark.parametrize("variable", ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
+@pytest.mark.parametrize("stray", ["\n", "\r\n", " ", "\t", "é"])
+def test_a_key_no_http_header_can_carry_stops_the_start_naming_it_not_quoting_it(variable, stray):
+    """A trailing newline from an env file or a Kubernetes secret reached
+    http.client, whose refusal quoted the whole token into the log."""
+    env = {**KEYS, "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEXAMPLETOKEN"}
+    env[variable] = env[variable] + stray
+    with pytest.raises(ConfigError) as caught:
+        credential_source(env)
+    assert caught.value.setting == variable
+    assert "trailing newline" in caught.value.message and env[variable].strip() not in caught.value.message
+
+
+def test_keys_changed_after_the_start_are_checked_again_when_they_expire():
+    env = {**KEYS, "AWS_CREDENTIAL_EXPIRATION": "2099-01-01T00:00:00Z"}
+    source = EnvironmentCredentials(env)
+    env["AWS_SESSION_TOKEN"] = "renewed-token\n"
+    with pytest.raises(NoCredentials, match="AWS_SESSION_TOKEN must be visible ASCII") as caught:
+        source.load()
+    assert "renewed-token" not in caught.value.message
+
+
+def test_issued_credentials_no_http_header_can_carry_are_an_upstream_error():
+    from xpresign.credential_http import parse_credentials as endpoint_credentials
+    from xpresign.sts import parse_credentials as sts_credentials
+
+    token = "IQoJb3JpZ2luX2Vj\nEXAMPLE"  # inside the value: stripping cannot mend it
+    answer = (
+        "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIAEXAMPLE0000001</AccessKeyId>"
+        f"<SecretAccessKey>secret</SecretAccessKey><SessionToken>{token}</SessionToken>"
+        "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>"
+    )
+    with pytest.raises(UpstreamError, match="^STS answered credentials that no HTTP header can carry$"):
+        sts_credentials(answer.encode())
+    document = {"AccessKeyId": "ASIA1", "SecretAccessKey": "s", "Token": token, "Expiration": "2099-01-01T00:00:00Z"}
+    with pytest.raises(UpstreamError, match="^the container endpoint answered credentials that no HTTP header"):
+        endpoint_credentials("container endpoint", json.dumps(document).encode())
+    # Surrounding whitespace is only stripped, as before.
+    document["Token"] = " IQoJb3JpZ2luX2VjEXAMPLE\n"
+    assert endpoint_credentials("container endpoint", json.dumps(document).encode()).session_token == (
+        "IQoJb3JpZ2luX2VjEXAMPLE"
+    )
+
+
 def test_nothing_configured_in_lambda_fails_at_start_up_saying_what_was_looked_for():
     """Lambda has no IMDS: a function with no credentials would answer 503
     forever, so it fails its init instead, naming the variables."""
@@ -573,3 +617,24 @@ def test_an_https_container_endpoint_is_checked_with_aws_ca_bundle(tmp_path):
         remember_issued(fake)
     finally:
         transport.set_ca_bundle(None)
+
+
+def test_botocores_failures_reach_the_cli_masked_and_bounded(monkeypatch, tmp_path):
+    """The CLI's chain is botocore's; its errors quote what an endpoint
+    answered, which can hold anything, a token included."""
+    from tests.support.credential_endpoints import FakeContainerEndpoint, json_error
+    from xpresign.sources import BotocoreCredentials
+
+    leaked = "IQoJb3JpZ2luX2VjUPSTREAMTOKENUPSTREAMTOKENUPSTREAMTOKEN"
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with FakeContainerEndpoint() as endpoint:
+        endpoint.fail_with(json_error(400, "Denied", f"internal host db-7, token={leaked}" + " pad" * 500))
+        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.url)
+        with pytest.raises(NoCredentials) as caught:
+            BotocoreCredentials().load()
+    assert caught.value.message.startswith("botocore could not")
+    assert leaked not in caught.value.message and len(caught.value.message) < 400, caught.value.message

@@ -32,6 +32,14 @@ def test_excerpts_are_bounded_and_never_repr_a_structure():
     assert excerpt(None) == "null" and excerpt(True) == "true"
 
 
+@pytest.mark.parametrize("character", ["\U000e0001", "\x00", "\ud800", "\u200b"])
+def test_an_excerpt_of_characters_repr_escapes_is_bounded_too(character):
+    """repr writes each as 4 to 10 characters: 64 of them were 650 characters of message."""
+    assert len(excerpt(character * 65)) <= EXCERPT_CHARS + 2
+    outcome = make_api().handle({"key": character * 65})
+    assert 400 <= outcome.status < 500 and len(outcome.body["error"]["message"]) < 300, outcome.body
+
+
 def nested(depth: int) -> object:
     value: object = 900
     for _ in range(depth):
@@ -117,6 +125,19 @@ def test_a_batch_that_cannot_fit_is_413_and_says_how_many_would(event_of, limit)
     assert (json.loads(over["body"]) if event_of else over)["error"]["code"] == "ResponseTooLarge"
 
 
+def test_a_direct_batch_of_post_uploads_is_counted_with_its_fields():
+    """A POST's fields (policy, token, signature: ~3 KB each) were left out of
+    the direct invocation's estimate, and 6.5 MB went out as a 200."""
+    app = app_with({"XPRESIGN_UPLOAD_PREFIXES": "uploads/"})
+    items = [{"method": "POST", "key": f"uploads/{i:04d}" + "é" * 480} for i in range(600)]
+    answer = app({"items": items})
+    assert answer["error"]["code"] == "ResponseTooLarge", len(json.dumps(answer))
+    fit = int(answer["error"]["message"].split()[2])
+    fits = app({"items": items[:fit]})
+    assert len(fits["results"]) == fit
+    assert len(json.dumps(fits, ensure_ascii=True)) <= LAMBDA_RESPONSE_LIMIT - ENVELOPE_RESERVE // 2
+
+
 def test_the_default_batch_fits_every_door_with_ordinary_keys():
     """max_batch stays 1,000: with a real-length token, 1,000 ordinary keys fit
     the 6 MB doors; through ALB (1 MB) about 700 do (see the README's table)."""
@@ -187,6 +208,75 @@ def test_an_allowlist_replaces_the_default():
 def test_a_bad_allowlist_fails_start_up():
     with pytest.raises(ConfigError, match="XPRESIGN_ALLOWED_CONTENT_TYPES: .*not a media type"):
         load_config({**STATIC_ENV, "XPRESIGN_ALLOWED_CONTENT_TYPES": "video/mp4; codecs=x"})
+
+
+@pytest.mark.parametrize("kind", ["application/x-Łódź", "漢/字", "video/mp4; title=été"])
+@pytest.mark.parametrize(
+    "request_of",
+    [
+        lambda kind: {"key": KEY, "response_content_type": kind},
+        lambda kind: {"method": "PUT", "key": "uploads/a.bin", "content_length": 5, "content_type": kind},
+        lambda kind: {"method": "POST", "key": "uploads/a.bin", "content_type": kind},
+        lambda kind: {"action": "create_multipart", "key": "uploads/a.bin", "content_type": kind},
+    ],
+    ids=["get", "put", "post", "create_multipart"],
+)
+def test_a_content_type_beyond_ascii_is_a_400(request_of, kind):
+    """A media type is ASCII; an upload's is a signed header, and
+    CreateMultipartUpload's went to http.client, which refused it: a 500."""
+    outcome = make_api({"XPRESIGN_UPLOAD_PREFIXES": "uploads/"}).handle(request_of(kind))
+    assert (outcome.status, outcome.body["error"]["code"]) == (400, "InvalidParameter"), outcome.body
+    assert "must be an ASCII media type" in outcome.body["error"]["message"]
+
+
+def test_uppy_stores_a_type_beyond_ascii_as_octet_stream():
+    from xpresign.companion import stored_type
+
+    assert stored_type("漢/字") == stored_type("text/html") == "application/octet-stream"
+    assert stored_type("video/mp4") == "video/mp4"
+
+
+# --- secrets never printed ----------------------------------------------------------------------
+
+
+def test_a_header_http_cannot_carry_is_a_transport_error_that_does_not_quote_it():
+    from xpresign import transport
+
+    secret = "IQoJb3JpZ2luX2VjSECRET"
+    for value in (f"{secret}\n", f"{secret}\u0141"):
+        with pytest.raises(transport.TransportError) as caught:
+            transport.request("GET", "http://127.0.0.1:9/", headers={"X-Amz-Security-Token": value}, timeout=1)
+        assert secret not in str(caught.value) and caught.value.__suppress_context__  # no traceback quotes it
+
+
+def test_value_types_holding_a_token_or_signature_print_without_it():
+    from xpresign.presign import presign_s3_url, signing_scope
+    from xpresign.presigner import PresignedUrl
+    from xpresign.s3 import resolve_bucket_endpoint
+    from xpresign.transport import Response
+    from xpresign.uploads import PresignedPost, PresignedPut
+    from xpresign.values import Credentials
+
+    credentials = Credentials("ASIAEXAMPLE000000001", "the-secret-key", TOKEN)
+    endpoint = resolve_bucket_endpoint("classic-movies", "us-east-1")
+    url = presign_s3_url(endpoint, KEY, credentials, expires_in=60, now=1_767_225_600)
+    signature = url.rsplit("=", 1)[1]
+    values = [
+        signing_scope(credentials, "us-east-1", "20260101"),
+        PresignedUrl(url, "movies", KEY, "2026-01-01T00:01:00Z", 60, None),
+        PresignedPut(url, {"Content-Type": "video/mp4"}, "movies", KEY, "2026-01-01T00:01:00Z", 60, None),
+        PresignedPost(
+            "https://classic-movies.s3.amazonaws.com/",
+            {"key": KEY, "x-amz-security-token": TOKEN, "x-amz-signature": signature},
+            *("movies", KEY, "2026-01-01T00:01:00Z", 60, None),
+        ),
+        Response(200, {"content-type": "text/xml"}, f"<SessionToken>{TOKEN}</SessionToken>".encode()),
+        credentials,
+    ]
+    for value in values:
+        shown = repr(value)
+        assert TOKEN not in shown and signature not in shown and "the-secret-key" not in shown, shown
+    assert repr(values[1]).startswith(f"PresignedUrl(url='{url.split('?')[0]}?…', bucket='movies'")
 
 
 # --- 7: prefixes without a trailing slash ----------------------------------------------------------

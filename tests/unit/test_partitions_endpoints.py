@@ -54,6 +54,43 @@ def test_malformed_regions_are_refused(region):
         load_config({"XPRESIGN_BUCKET": "b-1", "XPRESIGN_BUCKET_REGION": region.replace(" ", "\t")})
 
 
+def test_a_role_outside_the_partition_where_sts_is_called_is_refused():
+    """STS is called in the default region; a China bucket's role cannot be
+    assumed from us-east-1, however well it matches its bucket."""
+    env = {
+        "XPRESIGN_BUCKET": "b-1",
+        "XPRESIGN_BUCKET_REGION": "cn-north-1",
+        "XPRESIGN_ROLE_ARN": "arn:aws-cn:iam::111111111111:role/r",
+    }
+    with pytest.raises(ConfigError, match=r"^XPRESIGN_ROLE_ARN: .*AWS_REGION.*is in aws$"):
+        load_config({**env, "AWS_REGION": "us-east-1"})
+    assert load_config({**env, "AWS_REGION": "cn-northwest-1"}).region == "cn-northwest-1"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("XPRESIGN_ROLE_ARN", "arn:aws:iam::111111111111:role/café"), ("XPRESIGN_ROLE_SESSION_NAME", "café"),
+     ("XPRESIGN_EXTERNAL_ID", "café-42"), ("XPRESIGN_SOURCE_IDENTITY", "café")],
+)  # fmt: skip
+def test_sts_names_are_ascii_as_sts_takes_them(setting, value):
+    env = {"XPRESIGN_BUCKET": "b-1", "AWS_REGION": "us-east-1", "XPRESIGN_ROLE_ARN": ROLE, setting: value}
+    with pytest.raises(ConfigError, match=rf"^{setting}: "):
+        load_config(env)
+
+
+@pytest.mark.parametrize("variable", ["AWS_REGION", "AWS_DEFAULT_REGION"])
+@pytest.mark.parametrize("region", ["us-iso-east-1", "eu-west-1\n", "moon"])
+@pytest.mark.parametrize("document", [False, True])
+def test_the_default_region_is_checked_even_when_every_bucket_names_its_own(variable, region, document):
+    """It is STS's region too: left unchecked, it failed on every request instead."""
+    if document:
+        env = {"XPRESIGN_CONFIG": '{"buckets": {"m": {"bucket": "b-1", "region": "us-east-1"}}}'}
+    else:
+        env = {"XPRESIGN_BUCKET": "b-1", "XPRESIGN_BUCKET_REGION": "us-east-1"}
+    with pytest.raises(ConfigError, match=rf"^{variable}: "):
+        load_config({**env, variable: region})
+
+
 @pytest.mark.parametrize(
     ("region", "arn"),
     [("cn-north-1", ROLE), ("eu-west-1", "arn:aws-cn:iam::111111111111:role/r"),

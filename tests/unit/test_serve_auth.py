@@ -182,6 +182,20 @@ def test_an_unreachable_jwks_is_503_not_the_callers_fault():
     with pytest.raises(ServiceUnavailable) as refused:
         verifier.verify(token_for(KEY), DEADLINE)
     assert refused.value.retry_after
+    # The socket's or TLS library's own words stay in this host's log.
+    assert refused.value.message == "the issuer's key set (JWKS) could not be fetched"
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"keys": 7}', "not json"])
+def test_a_jwks_that_is_not_a_key_set_is_502_not_a_500(body):
+    from tests.support.credential_endpoints import FakeContainerEndpoint, raw
+    from xpresign.errors import UpstreamError
+
+    with FakeContainerEndpoint() as endpoint:
+        endpoint.fail_with(raw(200, body, "application/json"))
+        verifier = JwtVerifier(ISSUER, [AUDIENCE], Jwks(endpoint.url))
+        with pytest.raises(UpstreamError, match="not a usable key set"):
+            verifier.verify(token_for(KEY), DEADLINE)
 
 
 def test_a_jwt_reaches_only_the_upload_routes_and_the_token_still_reaches_all(issuer):

@@ -152,7 +152,8 @@ def test_sign_parts_is_bounded_by_max_batch_and_the_answer_size():
     outcome = limited.handle(
         {"action": "sign_parts", "key": "uploads/a", "upload_id": "u", "part_numbers": [1, 2, 3, 4]}
     )
-    assert (outcome.status, outcome.body["error"]["code"]) == (400, "InvalidParameter")
+    # Too many items, as for a batch: the same status and code.
+    assert (outcome.status, outcome.body["error"]["code"]) == (413, "BatchTooLarge")
     from xpresign.outcome import ALB
 
     big = api({"XPRESIGN_MAX_BATCH": "10000", "AWS_SESSION_TOKEN": "t" * 900})
@@ -163,7 +164,36 @@ def test_sign_parts_is_bounded_by_max_batch_and_the_answer_size():
     assert "of 10000 parts fit" in refused.body["error"]["message"]
 
 
+def test_a_parts_list_is_bounded_by_the_answer_size(monkeypatch):
+    from xpresign.multipart import Multipart, Part
+    from xpresign.outcome import ALB, HTTP
+
+    parts = [Part(n, '"' + "e" * 32 + f'-{n}"', 5 * 1024**3) for n in range(1, 10_001)]
+    monkeypatch.setattr(Multipart, "list_parts", lambda self, bucket, key, upload, deadline: parts)
+    request = {"action": "list_parts", "key": "uploads/a", "upload_id": "u"}
+    through_alb = api().handle(request, budget=ALB)
+    assert (through_alb.status, through_alb.body["error"]["code"]) == (413, "ResponseTooLarge")
+    listed = api().handle(request, budget=HTTP)
+    assert listed.status == 200 and len(json.loads(listed.text)["parts"]) == 10_000
+
+
 def test_the_clock_is_the_grants():
     body = api().handle({"key": "uploads/a", "method": "PUT", "content_length": 1}).body
     assert query(body["url"])["X-Amz-Date"].startswith("2026")
     assert NOW
+
+
+@pytest.mark.parametrize("action", ["list_parts", "abort_multipart", "sign_parts"])
+def test_a_refused_actions_key_is_logged_bounded(action, caplog):
+    from xpresign.lambda_handler import App
+    from xpresign.request_log import MAX_LOGGED_KEY_CHARS
+
+    caplog.set_level("INFO", logger="xpresign")
+    uploads = api()
+    key = "uploads/" + "k" * 20_000
+    answer = App(uploads.presigner.config, uploads)(
+        {"action": action, "key": key, "upload_id": "u", "part_numbers": [1]}
+    )
+    assert answer["error"]["code"] in ("KeyTooLong", "InvalidRequest"), answer
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "xpresign.request"]
+    assert json.loads(line)["key"] == key[:MAX_LOGGED_KEY_CHARS]

@@ -17,6 +17,7 @@ from ..config_bucket import MAX_OBJECT_SIZE
 from ..endpoints import Endpoints, validate_endpoint
 from ..errors import ConfigError, NoCredentials, XpresignError
 from ..presigner import MAX_CONTENT_TYPE_BYTES, MAX_VERSION_ID_BYTES
+from ..redact import mask
 from ..s3 import validate_bucket_name, validate_key
 from ..values import MAX_PRESIGN_EXPIRES
 from .definition import DEFAULT_EXPIRES_IN, UsageError
@@ -162,7 +163,7 @@ def profile_setting(profile: str | None, name: str) -> str | None:
     try:
         return botocore.session.Session(profile=profile).get_config_variable(name)
     except botocore.exceptions.BotoCoreError as exc:
-        raise NoCredentials(str(exc)) from None
+        raise NoCredentials(f"botocore could not read the profile: {mask(str(exc))}") from None
 
 
 def resolve_region(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[str, str]:

@@ -20,7 +20,7 @@ data "aws_s3_bucket" "existing" {
     # module does not own.
     precondition {
       condition     = length(var.cors_allowed_origins) == 0
-      error_message = "cors_allowed_origins applies only with create_bucket = true: a bucket CORS configuration replaces the owner's whole configuration, so the module never writes one to an existing bucket. Add the rule (PUT and POST from your origins, AllowedHeaders content-type and x-amz-checksum-sha256, ExposeHeaders ETag) to the bucket's own configuration instead."
+      error_message = "cors_allowed_origins applies only with create_bucket = true: a bucket CORS configuration replaces the owner's whole configuration, so the module never writes one to an existing bucket. Add the rule (PUT and POST from your origins, AllowedHeaders content-type and x-amz-checksum-sha256, ExposeHeaders ETag and Location) to the bucket's own configuration instead."
     }
   }
 }
@@ -400,8 +400,10 @@ resource "aws_s3_bucket_cors_configuration" "this" {
     # What a presigned PUT may sign and the browser must send; the rest of a
     # POST form is body fields, not headers.
     allowed_headers = ["content-type", "x-amz-checksum-sha256"]
-    # Multipart clients read each part's ETag to complete the upload.
-    expose_headers  = ["ETag"]
+    # Uppy reads ETag from every upload response (each multipart part's ETag
+    # completes the upload; hidden, an upload never finishes) and, after a
+    # POST upload, Location: the uploaded object's URL.
+    expose_headers  = ["ETag", "Location"]
     max_age_seconds = 3000
   }
 }

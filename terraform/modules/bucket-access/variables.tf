@@ -2,9 +2,21 @@ variable "bucket_name" {
   description = "Name of the S3 bucket the presigner signs URLs for (in this account)."
   type        = string
 
+  # S3's general purpose bucket naming rules
+  # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens."
+    error_message = "bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit."
+  }
+
+  validation {
+    condition     = !strcontains(var.bucket_name, "..") && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.bucket_name))
+    error_message = "bucket_name must not contain two adjacent dots or be formatted as an IP address (like 192.168.5.4)."
+  }
+
+  validation {
+    condition     = !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.bucket_name)) && !can(regex("(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.bucket_name))
+    error_message = "bucket_name must not start with xn--, sthree- or amzn-s3-demo-, nor end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3: S3 reserves those for other kinds of names (access point aliases, Multi-Region Access Points, directory and table buckets)."
   }
 }
 
@@ -82,7 +94,7 @@ variable "upload_prefixes" {
 }
 
 variable "cors_allowed_origins" {
-  description = "Browser origins (https://app.example.com) that may upload straight to the bucket with presigned PUTs and POSTs: a CORS rule for PUT and POST, allowing the content-type and x-amz-checksum-sha256 headers and exposing ETag. Only with create_bucket: a CORS configuration replaces the bucket's whole configuration."
+  description = "Browser origins (https://app.example.com) that may upload straight to the bucket with presigned PUTs and POSTs: a CORS rule for PUT and POST, allowing the content-type and x-amz-checksum-sha256 headers and exposing ETag and Location. Only with create_bucket: a CORS configuration replaces the bucket's whole configuration."
   type        = list(string)
   default     = []
 

@@ -69,6 +69,18 @@ locals {
   qualifier         = var.alias_name == null ? null : aws_lambda_alias.this[0].name
   target_invoke_arn = var.alias_name == null ? aws_lambda_function.this.invoke_arn : aws_lambda_alias.this[0].invoke_arn
 
+  # xpresign assumes every role through STS in the function's own region
+  # (AWS_REGION), and signs for that region when an entry names none, so each
+  # role must be in the function's partition: one partition's credentials are
+  # not valid in another. (The variable checks role against bucket region.)
+  partition_mismatches = [
+    for alias, b in var.buckets : "buckets.${alias}.role_arn is in the ${split(":", b.role_arn)[1]} partition"
+    if split(":", b.role_arn)[1] != data.aws_partition.current.partition
+  ]
+  # Entries without role_session_name use the function's name as the STS
+  # session name, which STS wants 2 to 64 characters long.
+  default_session_name_used = anytrue([for b in values(var.buckets) : b.role_session_name == null])
+
   target_role_arns          = distinct([for b in values(var.buckets) : b.role_arn])
   source_identity_role_arns = distinct([for b in values(var.buckets) : b.role_arn if b.source_identity != null])
   session_tag_role_arns     = distinct([for b in values(var.buckets) : b.role_arn if b.session_tags != null])
@@ -397,6 +409,22 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = !var.snap_start || (var.publish && var.alias_name != null && local.runtime_minor >= 12)
       error_message = "snap_start needs a python3.12 or later runtime, publish = true and an alias_name: Lambda snapshots published versions only, and callers reach them through the alias."
+    }
+
+    # The regions xpresign accepts as AWS_REGION (src/xpresign/partitions.py).
+    precondition {
+      condition     = can(regex("^((us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+|cn-[a-z]+|us-gov-[a-z]+)-[0-9]{1,2}$", local.region))
+      error_message = "The function's region ${local.region} is not a region of the aws, aws-cn or aws-us-gov partition, the only ones xpresign builds endpoints for: it would refuse AWS_REGION at start-up."
+    }
+
+    precondition {
+      condition     = length(local.partition_mismatches) == 0
+      error_message = "${join("; ", local.partition_mismatches)}, but the function runs in ${local.region}, in the ${data.aws_partition.current.partition} partition. xpresign assumes every bucket's role through STS in the function's region (and signs for that region when an entry sets none), and one partition's credentials are not valid in another: deploy the presigner in the partition of the roles and buckets it serves."
+    }
+
+    precondition {
+      condition     = length(var.function_name) >= 2 || !local.default_session_name_used
+      error_message = "function_name \"${var.function_name}\" is one character, and xpresign uses the function's name as the STS role session name of every bucket entry without role_session_name: STS needs 2 to 64 characters. Set role_session_name on those entries, or use a longer function_name."
     }
 
     precondition {

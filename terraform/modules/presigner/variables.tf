@@ -30,13 +30,13 @@ variable "lambda_zip" {
 }
 
 variable "runtime" {
-  description = "Lambda Python runtime. xpresign needs Python 3.11 or later."
+  description = "Lambda Python runtime: python3.11, python3.12 or python3.13. xpresign needs Python 3.11 or later, and the 5.x AWS provider this module is held to knows no later Python runtime."
   type        = string
   default     = "python3.13"
 
   validation {
-    condition     = can(regex("^python3\\.(1[1-9]|[2-9][0-9])$", var.runtime))
-    error_message = "runtime must be python3.11 or later (python3.8 and the other releases before 3.11 are retired or unsupported by xpresign)."
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be python3.11, python3.12 or python3.13, got \"${var.runtime}\": xpresign needs Python 3.11 or later, and hashicorp/aws 5.x (this module stays below 6.0; 5.100 is the newest) refuses python3.14 and later."
   }
 }
 
@@ -168,11 +168,79 @@ variable "buckets" {
     error_message = "buckets needs at least one entry."
   }
 
+  # The rules xpresign applies at start-up (src/xpresign/config_bucket.py),
+  # so a configuration it would refuse fails the plan instead of every
+  # invocation. Each message names the entries at fault, as
+  # buckets.ALIAS.SETTING, the way xpresign's own errors do.
   validation {
     condition = alltrue([
-      for b in values(var.buckets) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$", b.role_arn))
+      for alias, b in var.buckets : can(regex("^[A-Za-z0-9._-]{1,255}$", coalesce(b.bucket, alias)))
     ])
-    error_message = "Each bucket's role_arn must be an IAM role ARN (arn:aws:iam::123456789012:role/name)."
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.bucket" if !can(regex("^[A-Za-z0-9._-]{1,255}$", coalesce(b.bucket, alias)))])}: a bucket name (the alias when bucket is unset) must be 1 to 255 letters, digits, '.', '-' or '_'."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : can(regex("^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", b.role_arn))
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.role_arn" if !can(regex("^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$", b.role_arn))])}: must be an IAM role ARN like arn:aws:iam::111111111111:role/name, in the aws, aws-cn or aws-us-gov partition."
+  }
+
+  # The regions of the partitions xpresign builds endpoints for
+  # (src/xpresign/partitions.py): us-gov-* and cn-* have their own, and the
+  # isolated partitions (us-iso-*, us-isob-*, eu-isoe-*, ...) are refused.
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : b.region == null || can(regex("^((us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+|cn-[a-z]+|us-gov-[a-z]+)-[0-9]{1,2}$", b.region))
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.region" if !(b.region == null || can(regex("^((us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+|cn-[a-z]+|us-gov-[a-z]+)-[0-9]{1,2}$", b.region)))])}: must be an AWS region name like eu-west-1, in the aws, aws-cn or aws-us-gov partition (xpresign refuses the isolated partitions), or null for the function's own region."
+  }
+
+  # A role in one partition cannot sign for a bucket in another: STS and S3
+  # live apart in each. That the roles are in the function's own partition
+  # (entries without a region are signed for its region) is a precondition
+  # on the function: a validation cannot see the provider's partition.
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : !can(regex("^((us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+|cn-[a-z]+|us-gov-[a-z]+)-[0-9]{1,2}$", b.region)) || try(split(":", b.role_arn)[1] == (startswith(b.region, "cn-") ? "aws-cn" : startswith(b.region, "us-gov-") ? "aws-us-gov" : "aws"), false)
+    ])
+    error_message = "${join("; ", [for alias, b in var.buckets : "buckets.${alias}.role_arn is in the ${try(split(":", b.role_arn)[1], "?")} partition, but the bucket's region ${b.region} is in ${startswith(b.region, "cn-") ? "aws-cn" : startswith(b.region, "us-gov-") ? "aws-us-gov" : "aws"}" if can(regex("^((us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+|cn-[a-z]+|us-gov-[a-z]+)-[0-9]{1,2}$", b.region)) && !try(split(":", b.role_arn)[1] == (startswith(b.region, "cn-") ? "aws-cn" : startswith(b.region, "us-gov-") ? "aws-us-gov" : "aws"), false)])}. The role must be in the partition of the bucket's region (aws-cn for cn-*, aws-us-gov for us-gov-*, aws elsewhere)."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : contains(["auto", "virtual", "path"], coalesce(b.addressing_style, "auto"))
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.addressing_style" if !contains(["auto", "virtual", "path"], coalesce(b.addressing_style, "auto"))])}: must be one of auto, virtual, path (null: auto)."
+  }
+
+  validation {
+    condition = alltrue([
+      for alias, b in var.buckets : b.addressing_style != "virtual" || can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", coalesce(b.bucket, alias)))
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.addressing_style" if !(b.addressing_style != "virtual" || can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", coalesce(b.bucket, alias))))])}: 'virtual' needs a DNS-compatible bucket name (3 to 63 lower-case letters, digits and hyphens, no dots); use auto or path."
+  }
+
+  validation {
+    # RE2 caps repetition counts at 1000, so the length is checked apart.
+    condition = alltrue([
+      for b in values(var.buckets) : b.external_id == null || try(can(regex("^[\\w+=,.@:/-]+$", b.external_id)) && length(b.external_id) >= 2 && length(b.external_id) <= 1224, false)
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.external_id" if !(b.external_id == null || try(can(regex("^[\\w+=,.@:/-]+$", b.external_id)) && length(b.external_id) >= 2 && length(b.external_id) <= 1224, false))])}: must be 2 to 1224 characters of letters, digits and +=,.@:/- (the STS ExternalId alphabet), or null."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : b.role_session_name == null || can(regex("^[\\w+=,.@-]{2,64}$", b.role_session_name))
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.role_session_name" if !(b.role_session_name == null || can(regex("^[\\w+=,.@-]{2,64}$", b.role_session_name)))])}: must be 2 to 64 characters of letters, digits and +=,.@_- (STS's RoleSessionName rule), or null for the function's name."
+  }
+
+  validation {
+    condition = alltrue([
+      for b in values(var.buckets) : b.source_identity == null || can(regex("^[\\w+=,.@-]{2,64}$", b.source_identity))
+    ])
+    error_message = "${join(", ", [for alias, b in var.buckets : "buckets.${alias}.source_identity" if !(b.source_identity == null || can(regex("^[\\w+=,.@-]{2,64}$", b.source_identity)))])}: must be 2 to 64 characters of letters, digits and +=,.@_- (STS's SourceIdentity rule), or null."
   }
 
   validation {
@@ -223,9 +291,14 @@ variable "buckets" {
 }
 
 variable "max_batch" {
-  description = "Most keys in one batch request. null keeps xpresign's default (1000)."
+  description = "Most keys in one batch request, 1 to 10000. null keeps xpresign's default (1000)."
   type        = number
   default     = null
+
+  validation {
+    condition     = var.max_batch == null || try(var.max_batch >= 1 && var.max_batch <= 10000 && floor(var.max_batch) == var.max_batch, false)
+    error_message = "max_batch must be a whole number from 1 to 10000 (xpresign's limit), or null for its default of 1000."
+  }
 }
 
 variable "cors_allow_origins" {
@@ -247,13 +320,22 @@ variable "create_config_parameter" {
 }
 
 variable "config_parameter_name" {
-  description = "Name of the configuration parameter. null uses /xpresign/FUNCTION_NAME/config."
+  description = "Name of the configuration parameter: a plain name, or a hierarchy with a leading slash (at most 15 levels), not beginning with aws or ssm. null uses /xpresign/FUNCTION_NAME/config."
   type        = string
   default     = null
 
+  # SSM's PutParameter rules: a plain name, or a hierarchy with a leading
+  # slash of at most 15 levels; nothing that starts with aws or ssm in any
+  # case (reserved); at most 1011 characters counted with the parameter's
+  # ARN prefix, which is up to 56 (arn:aws-us-gov:ssm:us-gov-west-1:ACCOUNT:parameter/).
   validation {
-    condition     = var.config_parameter_name == null || can(regex("^/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.config_parameter_name))
-    error_message = "config_parameter_name must be a Parameter Store name: letters, digits, _ . - and / between path segments."
+    condition = var.config_parameter_name == null || try(alltrue([
+      can(regex("^([A-Za-z0-9_.-]+|(/[A-Za-z0-9_.-]+)+)$", var.config_parameter_name)),
+      !can(regex("^/?(?i:aws|ssm)", var.config_parameter_name)),
+      length(split("/", trimprefix(var.config_parameter_name, "/"))) <= 15,
+      length(trimprefix(var.config_parameter_name, "/")) <= 955,
+    ]), false)
+    error_message = "config_parameter_name must be a Parameter Store name: a name, or a hierarchy starting with / (like /xpresign/config) of at most 15 levels, made of letters, digits and _ . -, not beginning with aws or ssm in any case (reserved by AWS), at most 955 characters."
   }
 }
 

@@ -257,9 +257,9 @@ run "browser_upload_cors_on_created_bucket" {
       methods = r.allowed_methods, origins = r.allowed_origins, headers = r.allowed_headers, expose = r.expose_headers
       }] == [{
       methods = toset(["PUT", "POST"]), origins = toset(["https://app.example.com"]),
-      headers = toset(["content-type", "x-amz-checksum-sha256"]), expose = toset(["ETag"])
+      headers = toset(["content-type", "x-amz-checksum-sha256"]), expose = toset(["ETag", "Location"])
     }]
-    error_message = "The CORS rule allows PUT and POST from the origins, the content-type and checksum headers, and exposes ETag."
+    error_message = "The CORS rule allows PUT and POST from the origins, the content-type and checksum headers, and exposes ETag (every upload) and Location (Uppy's POST uploads)."
   }
 }
 
@@ -381,4 +381,121 @@ run "cors_origins_are_origins" {
   }
 
   expect_failures = [var.cors_allowed_origins]
+}
+
+################################################################################
+# S3's bucket naming rules, beyond characters and length
+################################################################################
+
+run "bucket_name_with_dots_digits_and_reserved_words_inside" {
+  command = plan
+
+  variables {
+    bucket_name = "192.168.5.4.xn--media.sthree-s3alias.mrap-x-s3"
+  }
+
+  assert {
+    condition     = output.bucket_name == "192.168.5.4.xn--media.sthree-s3alias.mrap-x-s3" && output.presigner_bucket.bucket == output.bucket_name
+    error_message = "Reserved prefixes and suffixes only count at the ends, and four numbers are an IP address only on their own."
+  }
+}
+
+run "bucket_name_refuses_adjacent_dots" {
+  command = plan
+
+  variables {
+    bucket_name = "classic..movies"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_an_ip_address" {
+  command = plan
+
+  variables {
+    bucket_name = "192.168.5.4"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_xn_prefix" {
+  command = plan
+
+  variables {
+    bucket_name = "xn--classic-movies"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_sthree_prefix" {
+  command = plan
+
+  variables {
+    bucket_name = "sthree-classic-movies"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_demo_prefix" {
+  command = plan
+
+  variables {
+    bucket_name = "amzn-s3-demo-classic-movies"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_access_point_alias_suffix" {
+  command = plan
+
+  variables {
+    bucket_name = "classic-movies-s3alias"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_object_lambda_suffix" {
+  command = plan
+
+  variables {
+    bucket_name = "classic-movies--ol-s3"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_multi_region_suffix" {
+  command = plan
+
+  variables {
+    bucket_name = "classic-movies.mrap"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_directory_bucket_suffix" {
+  command = plan
+
+  variables {
+    bucket_name = "classic-movies--usw2-az1--x-s3"
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
+run "bucket_name_refuses_the_table_bucket_suffix" {
+  command = plan
+
+  variables {
+    bucket_name = "classic-movies--table-s3"
+  }
+
+  expect_failures = [var.bucket_name]
 }

@@ -698,3 +698,500 @@ run "environment_variables_cannot_replace_the_config" {
 
   expect_failures = [var.environment_variables]
 }
+
+################################################################################
+# What xpresign refuses at start-up fails the plan (src/xpresign/config.py,
+# config_bucket.py, partitions.py), and what it accepts plans.
+################################################################################
+
+run "start_up_rules_accept_their_edge_values" {
+  variables {
+    runtime                 = "python3.12"
+    max_batch               = 10000
+    function_name           = "xp"
+    create_config_parameter = true
+    config_parameter_name   = "/l2/l3/l4/l5/l6/l7/l8/l9/l10/l11/l12/l13/l14/l15/my-aws-ssm.config_v1"
+    buckets = {
+      movies = {
+        bucket            = "classic-movies"
+        region            = "eu-west-1"
+        role_arn          = "arn:aws:iam::111111111111:role/path/xpresign-classic-movies"
+        external_id       = "b7"
+        source_identity   = "alice.smith+ops=1,x@example.com"
+        role_session_name = "xpresign-session-name-of-sixty-four-characters-abcdefghijklmnopq"
+        addressing_style  = "virtual"
+      }
+      legacy = {
+        bucket           = "Legacy_Bucket.with.dots"
+        role_arn         = "arn:aws:iam::111111111111:role/xpresign-legacy"
+        external_id      = join("", [for i in range(612) : "a:"])
+        addressing_style = "path"
+      }
+      "alias-is-the-name" = {
+        region           = "us-east-1"
+        role_arn         = "arn:aws:iam::111111111111:role/xpresign-alias"
+        addressing_style = "auto"
+      }
+    }
+  }
+
+  assert {
+    condition     = length(var.buckets.movies.role_session_name) == 64 && length(var.buckets.legacy.external_id) == 1224
+    error_message = "The test's edge values are what they claim."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ssm_parameter.config[0].value).max_batch == 10000 && jsondecode(aws_ssm_parameter.config[0].value).buckets.movies.addressing_style == "virtual" && aws_ssm_parameter.config[0].name == var.config_parameter_name
+    error_message = "Accepted settings reach the configuration unchanged."
+  }
+}
+
+run "plain_parameter_name_and_smallest_batch" {
+  variables {
+    max_batch               = 1
+    create_config_parameter = true
+    config_parameter_name   = "xpresign-config"
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.config[0].name == "xpresign-config" && jsondecode(aws_ssm_parameter.config[0].value).max_batch == 1
+    error_message = "A root parameter name without a slash is a Parameter Store name."
+  }
+}
+
+run "runtime_python_3_14_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "python3.14"
+  }
+
+  expect_failures = [var.runtime]
+}
+
+run "runtime_python_3_10_is_refused" {
+  command = plan
+
+  variables {
+    runtime = "python3.10"
+  }
+
+  expect_failures = [var.runtime]
+}
+
+run "max_batch_of_0_is_refused" {
+  command = plan
+
+  variables {
+    max_batch = 0
+  }
+
+  expect_failures = [var.max_batch]
+}
+
+run "max_batch_over_10000_is_refused" {
+  command = plan
+
+  variables {
+    max_batch = 10001
+  }
+
+  expect_failures = [var.max_batch]
+}
+
+run "max_batch_is_a_whole_number" {
+  command = plan
+
+  variables {
+    max_batch = 2.5
+  }
+
+  expect_failures = [var.max_batch]
+}
+
+run "parameter_hierarchy_needs_a_leading_slash" {
+  command = plan
+
+  variables {
+    create_config_parameter = true
+    config_parameter_name   = "xpresign/config"
+  }
+
+  expect_failures = [var.config_parameter_name]
+}
+
+run "parameter_name_refuses_the_aws_prefix" {
+  command = plan
+
+  variables {
+    create_config_parameter = true
+    config_parameter_name   = "/AWS/xpresign/config"
+  }
+
+  expect_failures = [var.config_parameter_name]
+}
+
+run "parameter_name_refuses_the_ssm_prefix" {
+  command = plan
+
+  variables {
+    create_config_parameter = true
+    config_parameter_name   = "SsmXpresignConfig"
+  }
+
+  expect_failures = [var.config_parameter_name]
+}
+
+run "parameter_hierarchy_stops_at_15_levels" {
+  command = plan
+
+  variables {
+    create_config_parameter = true
+    config_parameter_name   = "/l1/l2/l3/l4/l5/l6/l7/l8/l9/l10/l11/l12/l13/l14/l15/config"
+  }
+
+  expect_failures = [var.config_parameter_name]
+}
+
+run "parameter_name_length_leaves_room_for_the_arn" {
+  command = plan
+
+  variables {
+    create_config_parameter = true
+    config_parameter_name   = "/${join("", [for i in range(478) : "ab"])}"
+  }
+
+  expect_failures = [var.config_parameter_name]
+}
+
+run "bucket_name_follows_xpresign_rule" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        bucket   = "classic movies"
+        role_arn = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "role_arn_outside_the_supported_partitions_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn = "arn:aws-iso:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "region_of_an_isolated_partition_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        region   = "us-iso-east-1"
+        role_arn = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "region_must_be_a_region_name" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        region   = "eu-west1"
+        role_arn = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "role_partition_must_match_the_bucket_region" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        region   = "cn-north-1"
+        role_arn = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "addressing_style_is_auto_virtual_or_path" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn         = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        addressing_style = "virtual-hosted"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "virtual_addressing_needs_a_dns_compatible_name" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        bucket           = "classic.movies"
+        role_arn         = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        addressing_style = "virtual"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "external_id_of_one_character_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn    = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        external_id = "b"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "external_id_outside_the_sts_alphabet_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn    = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        external_id = "b7f3 c1d2"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "external_id_over_1224_characters_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn    = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        external_id = join("", [for i in range(613) : "ab"])
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "role_session_name_of_one_character_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn          = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        role_session_name = "x"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "role_session_name_over_64_characters_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn          = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        role_session_name = "xpresign-session-name-of-sixty-five-characters-abcdefghijklmnopqr"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "role_session_name_outside_the_sts_alphabet_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn          = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        role_session_name = "xpresign:movies"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "source_identity_outside_the_sts_alphabet_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn        = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        source_identity = "alice smith"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "source_identity_of_one_character_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn        = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        source_identity = "a"
+      }
+    }
+  }
+
+  expect_failures = [var.buckets]
+}
+
+run "china_deployment_serves_china_buckets" {
+  command = plan
+
+  override_data {
+    target = data.aws_partition.current
+    values = {
+      partition  = "aws-cn"
+      dns_suffix = "amazonaws.com.cn"
+    }
+  }
+
+  override_data {
+    target = data.aws_region.current
+    values = {
+      name = "cn-north-1"
+    }
+  }
+
+  variables {
+    buckets = {
+      movies = {
+        region   = "cn-northwest-1"
+        role_arn = "arn:aws-cn:iam::111111111111:role/xpresign-classic-movies"
+      }
+      local = {
+        role_arn = "arn:aws-cn:iam::111111111111:role/xpresign-local"
+      }
+    }
+  }
+
+  assert {
+    condition     = jsondecode(aws_lambda_function.this.environment[0].variables.XPRESIGN_CONFIG).buckets.movies.region == "cn-northwest-1"
+    error_message = "Roles and buckets in the function's partition plan."
+  }
+}
+
+run "role_outside_the_function_partition_is_refused" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        role_arn = "arn:aws-cn:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "china_bucket_cannot_be_served_from_a_commercial_region" {
+  command = plan
+
+  variables {
+    buckets = {
+      movies = {
+        region   = "cn-north-1"
+        role_arn = "arn:aws-cn:iam::111111111111:role/xpresign-classic-movies"
+      }
+    }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "function_region_must_be_in_a_supported_partition" {
+  command = plan
+
+  override_data {
+    target = data.aws_region.current
+    values = {
+      name = "eu-isoe-west-1"
+    }
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "one_character_function_name_needs_session_names" {
+  command = plan
+
+  variables {
+    function_name = "x"
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "one_character_function_name_with_session_names" {
+  command = plan
+
+  variables {
+    function_name = "x"
+    buckets = {
+      movies = {
+        role_arn          = "arn:aws:iam::111111111111:role/xpresign-classic-movies"
+        role_session_name = "xpresign-movies"
+      }
+    }
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.function_name == "x"
+    error_message = "With every session name set, the function's name is never one."
+  }
+}

@@ -39,6 +39,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .values import LAMBDA_RUNTIMES
+
 PACKAGE = "xpresign"
 ENTRY_MODULE = "lambda_handler"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -49,7 +51,7 @@ COMPRESS_LEVEL = 9
 HASH_PREFIX_LENGTH = 12
 NAME_PREFIX = "xpresign-lambda-"
 #: The Lambda runtime the zip is for: the Terraform presigner module's default.
-DEFAULT_RUNTIME = "python3.13"
+DEFAULT_RUNTIME = LAMBDA_RUNTIMES[-1]
 #: Where Lambda unpacks the zip: the file names tracebacks show.
 TASK_ROOT = "/var/task"
 

@@ -59,6 +59,21 @@ def sanitised_filename(name: object) -> str:
     return clean.strip(".") or "upload"
 
 
+def path_segments(path: str, *, decoded: bool) -> list[str]:
+    """The segments after ``s3/``, each percent-decoded once. A path that
+    arrived decoded (HTTP APIs) has lost the difference between a '/' in an
+    uploadId and a separator: there the uploadId is everything between
+    ``multipart/`` and a last segment that is a part number or ``complete``."""
+    parts = path.strip("/").split("/")[1:]
+    if not decoded:
+        return [unquote(part) for part in parts]
+    if len(parts) > 2 and parts[0] == "multipart":
+        if parts[-1] == "complete" or _PART_NUMBER.fullmatch(parts[-1]):
+            return ["multipart", "/".join(parts[1:-1]), parts[-1]]
+        return ["multipart", "/".join(parts[1:])]
+    return parts
+
+
 def stored_type(kind: object) -> str:
     """The browser's type, unless it is unusable (not printable ASCII, which
     a signed header needs) or active."""
@@ -99,7 +114,7 @@ class Companion:
         if alias is None:
             raise NotFound("Uppy's signing routes are off here: companion_bucket is not configured")
         bucket = self.api.presigner.config.bucket(alias)
-        segments = [unquote(segment) for segment in path.strip("/").split("/")[1:]]  # after "s3"
+        segments = path_segments(path, decoded=request.path_decoded)
         method = request.method
         uploads = self.api.uploads
         log = {"bucket": bucket.alias, "outcome": "ok"}

@@ -26,7 +26,8 @@ DEFAULT_MAX_EXPIRES = 3600
 DEFAULT_EXPIRES = 900
 DEFAULT_SESSION_NAME = "xpresign"
 #: S3's largest single PUT (and POST); multipart goes to 5 TiB.
-DEFAULT_MAX_UPLOAD_SIZE = 5 * 1024**3
+MAX_SINGLE_UPLOAD_SIZE = 5 * 1024**3
+DEFAULT_MAX_UPLOAD_SIZE = MAX_SINGLE_UPLOAD_SIZE
 MAX_OBJECT_SIZE = 5 * 1024**4
 
 # re.ASCII: STS's \w is ASCII letters, digits and underscore; Python's would take "café".
@@ -103,7 +104,7 @@ def bucket_config(
     if style == "virtual" and not is_dns_compatible(name):
         raise ConfigError(names["addressing_style"], f"'virtual' needs a DNS-compatible bucket name; {name!r} is not")
 
-    role = _role(raw, names, env)
+    role = role_spec(raw, names, env)
     if role is not None:
         role_partition = role.role_arn.split(":")[1]
         if role_partition != partition:
@@ -130,7 +131,7 @@ def bucket_config(
         default_expires=default_expires,
         addressing_style=style,
         use_global_endpoint=values.flag(names["use_global_endpoint"], raw.get("use_global_endpoint")),
-        allowed_content_types=_content_types(names["allowed_content_types"], raw.get("allowed_content_types")),
+        allowed_content_types=allowed_types(names["allowed_content_types"], raw.get("allowed_content_types")),
         upload_prefixes=uploads,
         max_upload_size=values.integer(
             names["max_upload_size"],
@@ -157,7 +158,8 @@ def _prefixes_with_warning(setting: str, value: object) -> tuple[str, ...]:
     return found
 
 
-def _content_types(setting: str, value: object) -> frozenset[str]:
+def allowed_types(setting: str, value: object) -> frozenset[str]:
+    """A list of media types (``allowed_content_types``), each without parameters."""
     types = values.string_list(setting, value)
     for kind in types:
         if not _MEDIA_TYPE.fullmatch(media_type(kind)) or ";" in kind:
@@ -165,7 +167,8 @@ def _content_types(setting: str, value: object) -> frozenset[str]:
     return frozenset(media_type(kind) for kind in types)
 
 
-def _role(raw: Mapping, names: Mapping[str, str], env: Mapping[str, str]) -> RoleSpec | None:
+def role_spec(raw: Mapping, names: Mapping[str, str], env: Mapping[str, str]) -> RoleSpec | None:
+    """The role settings of ``raw`` (``role_arn`` and the keys of ``ROLE_KEYS``), checked; None without a role."""
     role_arn = values.string(names["role_arn"], raw.get("role_arn"))
     if not role_arn:
         for key in ROLE_KEYS:

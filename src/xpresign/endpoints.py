@@ -5,7 +5,8 @@ and the role's session token (S3's existence check and multipart calls), and
 an S3 endpoint is copied into every URL handed out. So each one is validated
 once, before the first request, with an error that names the variable:
 
-* the scheme is ``http`` or ``https``, there is a host, and the port is valid;
+* visible ASCII with no spaces, the scheme ``http`` or ``https``, a host, and a
+  valid port;
 * no ``user:password@`` (it would be copied into every URL and message);
 * no query or fragment;
 * plain ``http`` only to a loopback host (an emulator), unless
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .checks import Invalid, boolean
+from .checks import Invalid, boolean, header_safe
 from .errors import ConfigError
 
 ALLOW_HTTP_SETTING = "XPRESIGN_ALLOW_HTTP_ENDPOINTS"
@@ -44,17 +45,27 @@ def is_loopback(host: str) -> bool:
 def validate_endpoint(setting: str, url: str, *, allow_http: bool) -> str:
     """``url`` if it is a usable endpoint; else ConfigError naming ``setting``.
     Messages never quote the URL whole: it may hold a password."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if not header_safe(url):
+        # It is copied into every URL and sent as the Host header: a space or
+        # a non-ASCII character would make URLs no client can use.
+        raise ConfigError(setting, "must be visible ASCII with no spaces (an IDN host in its xn-- form)")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an IPv6 host's unclosed bracket
+        raise ConfigError(setting, "is not a URL (an IPv6 host goes in [brackets])") from None
+    try:
+        port_valid = parts.port != 0  # None (the scheme's default) is valid
+    except ValueError:  # not a number, or over 65535
+        port_valid = False
     if parts.scheme not in ("http", "https"):
         raise ConfigError(setting, "must be an http:// or https:// URL")
     if "@" in parts.netloc:
         raise ConfigError(setting, "must not hold user:password@ (it would be copied into every URL)")
     if not parts.hostname:
         raise ConfigError(setting, "names no host")
-    try:
-        parts.port  # noqa: B018 - parsing it is the check
-    except ValueError:
-        raise ConfigError(setting, "has an invalid port (use 1 to 65535)") from None
+    if not port_valid:
+        raise ConfigError(setting, "has an invalid port (use 1 to 65535)")
     if parts.query or parts.fragment:
         raise ConfigError(setting, "must not have a query string or fragment")
     if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
@@ -62,7 +73,7 @@ def validate_endpoint(setting: str, url: str, *, allow_http: bool) -> str:
             setting,
             f"plain http to a non-loopback host would send credentials in clear; use https, or set {ALLOW_HTTP_SETTING}=true",
         )
-    return url.strip()
+    return url
 
 
 class Endpoints(NamedTuple):

@@ -27,6 +27,9 @@ from .fields import QUERY_FIELDS
 #: Largest request body read, in bytes. A full batch at the default limit
 #: (1,000 items with typical keys) is ~150 kB; Lambda itself stops at 6 MB.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Query parameters read at most from a raw query string (the API knows a handful).
+MAX_QUERY_FIELDS = 32
+NOT_UTF8 = "the query string is not UTF-8 (percent-decoded or not)"
 
 
 _EMPTY: Mapping = MappingProxyType({})
@@ -44,10 +47,32 @@ def _str(value: object) -> str | None:
     return value if type(value) is str else None
 
 
+def _strings(value: object) -> dict[str, str]:
+    """A mapping's string entries: the others read as absent."""
+    return {k: v for k, v in _dict(value).items() if type(k) is str and type(v) is str}
+
+
+def parse_query(raw: str) -> dict[str, str]:
+    """A raw query string's parameters, the last of repeated names winning
+    (as REST APIs and ALB give them); a 400 for one that is not UTF-8."""
+    from urllib.parse import parse_qsl  # noqa: PLC0415 - not on a plain GET's path
+
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, errors="strict", max_num_fields=MAX_QUERY_FIELDS)
+    except UnicodeDecodeError:
+        raise InvalidRequest(NOT_UTF8) from None
+    except ValueError:
+        raise InvalidRequest(f"the query string has more than {MAX_QUERY_FIELDS} parameters") from None
+    return dict(pairs)
+
+
 class HttpEvent:
     """Common ground of the HTTP front doors."""
 
     front_door = "http"
+    #: REST APIs, Function URLs and ALB pass the path as the client sent it,
+    #: percent-encoded; HTTP APIs decode it first.
+    path_decoded = False
 
     def __init__(self, raw: Mapping, request_context: Mapping | None = None):
         self.raw = raw
@@ -69,8 +94,7 @@ class HttpEvent:
 
     @property
     def query(self) -> dict[str, str]:
-        params = _dict(self.raw.get("queryStringParameters"))
-        return {k: v for k, v in params.items() if type(k) is str and type(v) is str}
+        return _strings(self.raw.get("queryStringParameters"))
 
     @property
     def request_id(self) -> str | None:
@@ -118,6 +142,10 @@ class RestApiEvent(HttpEvent):
     front_door = "rest-api"
 
     @property
+    def path_decoded(self) -> bool:
+        return self.raw.get("version") == "1.0"  # an HTTP API's payload 1.0, not a REST API's
+
+    @property
     def caller(self) -> str | None:
         identity = _dict(self.request_context.get("identity"))
         return _str(identity.get("userArn")) or _str(identity.get("accountId"))
@@ -127,6 +155,7 @@ class HttpApiEvent(HttpEvent):
     """API Gateway HTTP API, payload format 2.0."""
 
     front_door = "http-api"
+    path_decoded = True
 
     @property
     def method(self) -> str:
@@ -136,6 +165,17 @@ class HttpApiEvent(HttpEvent):
     @property
     def path(self) -> str:
         return _str(self.raw.get("rawPath")) or "/"
+
+    @property
+    def query(self) -> dict[str, str]:
+        query = _strings(self.raw.get("queryStringParameters"))
+        for value in query.values():
+            if "," in value:
+                # Payload 2.0 joins a repeated parameter's values with commas;
+                # the raw string tells that from a comma of the value's own.
+                raw = _str(self.raw.get("rawQueryString"))
+                return parse_query(raw) if raw else query
+        return query
 
     @cached_property
     def headers(self) -> dict[str, str]:
@@ -155,6 +195,7 @@ class FunctionUrlEvent(HttpApiEvent):
     """Lambda Function URL: the HTTP API 2.0 format on a ``*.lambda-url.*`` domain."""
 
     front_door = "function-url"
+    path_decoded = False
 
 
 class AlbEvent(HttpEvent):
@@ -190,7 +231,10 @@ class AlbEvent(HttpEvent):
             }
         else:
             raw = super().query
-        return {unquote_plus(k): unquote_plus(v) for k, v in raw.items()}
+        try:
+            return {unquote_plus(k, errors="strict"): unquote_plus(v, errors="strict") for k, v in raw.items()}
+        except UnicodeDecodeError:
+            raise InvalidRequest(NOT_UTF8) from None
 
     @property
     def request_id(self) -> str | None:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from . import s3_rest, xml_answers
 from .checks import Invalid, excerpt, printable_text, whole_number
 from .config import BucketConfig
-from .errors import BatchTooLarge, InvalidParameter, UploadTooLarge, UpstreamError
+from .errors import BatchTooLarge, InvalidParameter, InvalidPart, UploadTooLarge, UpstreamError
 from .presign import presign_s3_request
 from .presigner import Grant, Presigner
 from .uploads import check_upload_key, upload_content_type
@@ -162,12 +162,21 @@ class Multipart:
         self, bucket: BucketConfig, key: object, upload: object, parts: object, deadline: Deadline = NO_DEADLINE
     ) -> str:
         """The object's ETag; aborts, and answers 413, when the parts add up to
-        more than the bucket's ``max_upload_size``."""
+        more than the bucket's ``max_upload_size``.
+
+        The size is that of the parts ListParts shows, so each named ETag must
+        be the one listed: S3 joins whatever part holds the named ETag when
+        Complete runs, and a bigger part uploaded under the same number
+        between the two calls would otherwise pass the check unseen."""
         key = check_upload_key(bucket, key)
         upload = upload_id(upload)
         named = _completion_parts(parts)
-        held = {part.part_number: part.size for part in self.list_parts(bucket, key, upload, deadline)}
-        total = sum(held.get(number, 0) for number, _ in named)
+        held = {part.part_number: part for part in self.list_parts(bucket, key, upload, deadline)}
+        for number, etag in named:
+            listed = held.get(number)
+            if listed is None or listed.etag.strip('"') != etag.strip('"'):
+                raise InvalidPart(f"part {number} is missing, or its ETag is not the one S3 holds for it")
+        total = sum(held[number].size for number, _ in named)
         if total > bucket.max_upload_size:
             self.abort(bucket, key, upload, deadline)
             raise UploadTooLarge(

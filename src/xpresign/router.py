@@ -21,7 +21,7 @@ from .values import Deadline
 HEALTH_PATH = "/healthz"
 #: Uppy's signing routes ("Companion"), after any API Gateway stage or base path:
 #: /s3/params, /s3/multipart, /s3/multipart/{uploadId}[/{partNumber}|/complete].
-_COMPANION = re.compile(r"(?:^|.*?/)(s3/(?:params|multipart(?:/[^/]+(?:/[^/]+)?)?))/?")
+_COMPANION = re.compile(r"(?:^|.*?/)(s3/(?:params|multipart(?:/.+?)?))/?")
 
 
 def companion_path(path: str) -> str | None:
@@ -40,6 +40,10 @@ class HttpRequest(Protocol):
     def method(self) -> str: ...
     @property
     def path(self) -> str: ...
+
+    #: True where the front door delivers the path percent-decoded already.
+    path_decoded: bool
+
     @property
     def headers(self) -> Mapping[str, str]: ...  # names lower-cased
     @property

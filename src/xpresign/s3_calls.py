@@ -39,11 +39,17 @@ def check_object(url: str, deadline: Deadline = NO_DEADLINE) -> None:
             raise ServiceUnavailable(
                 "S3 did not answer the existence check in time", retry_after=RETRY_AFTER_SECONDS
             ) from None
-        raise UpstreamError("S3 did not answer the existence check") from None
+        if exc.unanswered:
+            raise ServiceUnavailable("S3 did not answer the existence check", retry_after=RETRY_AFTER_SECONDS) from None
+        raise UpstreamError("S3's answer to the existence check was unreadable") from None
     if response.status == 200:
         return
     if response.status == 404:
         raise NoSuchKey("no such object (checked with the bucket owner's role)")
     if response.status == 403:
         raise AccessDenied("the bucket owner's role may not read this object (or it does not exist)")
+    if response.status == 429 or response.status >= 500:  # SlowDown, or S3 failing: it may pass
+        raise ServiceUnavailable(
+            f"S3 answered the existence check with HTTP {response.status}", retry_after=RETRY_AFTER_SECONDS
+        )
     raise UpstreamError(f"S3 answered the existence check with HTTP {response.status}")

@@ -98,10 +98,13 @@ def call(
 
     def retryable(response: transport.Response) -> bool:
         # SlowDown and InternalError come as 503/500, or inside a 200 (Complete).
+        # Complete also sends its 200 before its body: a connection closed in
+        # between leaves a 200 that is not XML, which botocore retries too.
         return (
             response.status == 429
             or response.status >= 500
             or xml_answers.error_of(response.body)[0] in RETRYABLE_CODES
+            or (response.status == 200 and bool(response.body) and xml_answers.parse(response.body) is None)
         )
 
     try:

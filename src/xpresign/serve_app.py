@@ -39,10 +39,9 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from urllib.parse import parse_qsl
 
 from .errors import InvalidRequest, PayloadTooLarge, RequestTimeout, ServiceUnavailable, Unauthorized, XpresignError
-from .events import MAX_BODY_BYTES
+from .events import MAX_BODY_BYTES, NOT_UTF8, parse_query
 from .lambda_handler import DEADLINE_MARGIN_SECONDS
 from .outcome import UNLIMITED, Outcome, error_outcome, http_answer
 from .outcome import internal_error as outcome_internal_error
@@ -58,8 +57,6 @@ DEFAULT_TIMEOUT_SECONDS = 30
 #: holds the GIL, so more threads add nothing to it; they are for requests
 #: waiting on STS, S3 or the JWKS, which release it.
 ROUTER_THREADS = 16
-#: Query parameters read at most (the API knows a handful).
-MAX_QUERY_FIELDS = 32
 #: The caller went away before its answer (nginx's convention), for the log only.
 CLIENT_CLOSED = 499
 RETRY_AFTER_TIMEOUT_SECONDS = 1
@@ -74,11 +71,14 @@ class ClientGone(Exception):
 class ServeRequest:
     """One HTTP request as the router reads it (:class:`xpresign.router.HttpRequest`)."""
 
-    __slots__ = ("_query", "headers", "method", "path", "raw_body", "raw_query")
+    __slots__ = ("_query", "headers", "method", "path", "path_decoded", "raw_body", "raw_query")
 
-    def __init__(self, method: str, path: str, headers: dict[str, str], raw_query: bytes, raw_body: bytes):
+    def __init__(
+        self, method: str, path: str, headers: dict[str, str], raw_query: bytes, raw_body: bytes, *, decoded: bool
+    ):
         self.method = method
         self.path = path
+        self.path_decoded = decoded
         self.headers = headers  # names lower-cased (ASGI's rule); the last of repeated names
         self.raw_query = raw_query
         self.raw_body = raw_body
@@ -88,7 +88,7 @@ class ServeRequest:
     def query(self) -> dict[str, str]:
         """The query string's parameters, the last of repeated names (as ALB's)."""
         if self._query is None:
-            self._query = parse_query(self.raw_query)
+            self._query = query_of(self.raw_query)
         return self._query
 
     def body(self) -> bytes | None:
@@ -100,14 +100,12 @@ def header_dict(scope: Mapping) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", ())}
 
 
-def parse_query(raw: bytes) -> dict[str, str]:
+def query_of(raw: bytes) -> dict[str, str]:
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=MAX_QUERY_FIELDS)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidRequest("the query string is not UTF-8 (percent-decoded or not)") from None
-    except ValueError:
-        raise InvalidRequest(f"the query string has more than {MAX_QUERY_FIELDS} parameters") from None
-    return dict(pairs)
+        raise InvalidRequest(NOT_UTF8) from None
+    return parse_query(text)
 
 
 def has_body(headers: Mapping[str, str]) -> bool:
@@ -232,7 +230,11 @@ class ServeApp:
                 return error_outcome(RequestTimeout(f"the request body did not arrive within {self.timeout:g} s")), None
             except XpresignError as error:
                 return error_outcome(error), None
-        request = ServeRequest(scope["method"], scope["path"], headers, scope.get("query_string", b""), body)
+        # ASGI's path is percent-decoded; the raw one keeps an encoded '/' apart from a separator.
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        query = scope.get("query_string", b"")
+        request = ServeRequest(scope["method"], path, headers, query, body, decoded=not raw_path)
         if not self.service.may_wait(request):
             return self.service.answer(request, deadline)
         work = asyncio.get_running_loop().run_in_executor(self._pool, self.service.answer, request, deadline)

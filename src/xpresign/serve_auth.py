@@ -46,6 +46,8 @@ TOKEN_VARIABLE = "XPRESIGN_SERVE_TOKEN"  # noqa: S105 - a name, not a secret
 TOKEN_OPTION = "--token-file"  # noqa: S105 - a name, not a secret
 #: A shorter static token could be guessed; `openssl rand -hex 32` gives 64.
 MIN_TOKEN_CHARS = 16
+#: A token fits a header; reading more from a mounted secret (or /dev/zero) is a mistake.
+MAX_TOKEN_CHARS = 4096
 #: RFC 6750's b64token: what may follow "Bearer " in a header.
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 #: Signature algorithms a JWT may use: asymmetric only. "none" and the HMAC
@@ -89,10 +91,11 @@ def load_token(token_file: str | None, environ: Mapping[str, str]) -> str | None
     if token_file:
         try:
             with open(token_file, encoding="utf-8") as handle:
-                return checked_token(TOKEN_OPTION, handle.read().strip())
+                text = handle.read(MAX_TOKEN_CHARS + 2)  # a trailing newline, and one more to see it is too long
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or "not UTF-8 text"
             raise ConfigError(TOKEN_OPTION, f"cannot read {token_file[:200]!r}: {reason}") from None
+        return checked_token(TOKEN_OPTION, text.strip())
     return checked_token(TOKEN_VARIABLE, from_env.strip()) if from_env else None
 
 
@@ -101,6 +104,8 @@ def checked_token(setting: str, token: str) -> str:
     The message never quotes it."""
     if len(token) < MIN_TOKEN_CHARS:
         raise ConfigError(setting, f"the token must have at least {MIN_TOKEN_CHARS} characters (openssl rand -hex 32)")
+    if len(token) > MAX_TOKEN_CHARS:
+        raise ConfigError(setting, f"the token must have at most {MAX_TOKEN_CHARS} characters")
     if not _TOKEN_CHARS.fullmatch(token):
         raise ConfigError(setting, "the token may hold only letters, digits and - . _ ~ + / (then = padding)")
     return token

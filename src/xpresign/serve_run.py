@@ -133,8 +133,35 @@ def check_exposure(host: str, app: ServeApp, allow_unauthenticated: bool) -> Non
         )
 
 
+def bind_address(host: str) -> str:
+    """The address to listen on. granian binds an address, not a name: any
+    name but ``localhost`` failed with a traceback from deep inside it."""
+    import ipaddress  # noqa: PLC0415
+
+    if host.lower() == "localhost":
+        return "127.0.0.1"
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ConfigError(
+            "--host", f"must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got {host[:64]!r}"
+        ) from None
+    return host
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Listen once and let go, so a port in use is one line, not granian's backtrace."""
+    import socket  # noqa: PLC0415
+
+    try:
+        socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET).close()
+    except OSError as exc:
+        raise ConfigError("--port", f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+
+
 def prepare(settings: ServeSettings, environ: Mapping[str, str]) -> ServeApp:
     """Build the service once, as a worker will: ConfigError names what is wrong."""
+    bind_address(settings.host)
     app = build_app(environ, settings.options)
     check_exposure(settings.host, app, settings.allow_unauthenticated)
     return app
@@ -149,11 +176,13 @@ def serve(settings: ServeSettings, *, app_factory: str = APP_FACTORY) -> None:
     from granian.constants import HTTPModes, Interfaces  # noqa: PLC0415
 
     prepare(settings, os.environ)
+    address = bind_address(settings.host)
+    check_port_free(address, settings.port)
     os.environ[OPTIONS_VARIABLE] = settings.options.to_json()  # the workers' options
     Granian(
         app_factory,
         factory=True,
-        address=settings.host,
+        address=address,
         port=settings.port,
         workers=settings.workers,
         interface=Interfaces.ASGI,

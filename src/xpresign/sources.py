@@ -143,12 +143,13 @@ class BotocoreCredentials:
 
     def load(self, deadline: Deadline = NO_DEADLINE) -> Credentials:
         if self._resolved is None:
-            import botocore.exceptions  # noqa: PLC0415 - lazy on purpose
-            import botocore.session  # noqa: PLC0415
+            import botocore.session  # noqa: PLC0415 - lazy on purpose
 
             try:
                 self._resolved = botocore.session.Session(profile=self._profile).get_credentials()
-            except botocore.exceptions.BotoCoreError as exc:  # unknown profile, broken SSO cache...
+            # Unknown profile, broken SSO cache, and a credential_process that prints
+            # something other than its JSON, which botocore lets out as a JSONDecodeError.
+            except Exception as exc:  # noqa: BLE001
                 raise NoCredentials(f"botocore could not load credentials: {mask(str(exc))}") from None
             if self._resolved is None:
                 raise NoCredentials(
@@ -159,6 +160,8 @@ class BotocoreCredentials:
             frozen = self._resolved.get_frozen_credentials()
         except Exception as exc:  # noqa: BLE001 - a refresh failed: expired SSO token, unreachable IMDS...
             raise NoCredentials(f"botocore could not refresh credentials: {mask(str(exc))}") from None
+        if not all(header_safe(value) for value in (frozen.access_key, frozen.secret_key, frozen.token or "-")):
+            raise NoCredentials(f"the credentials of profile {self._profile or 'default'} {HEADER_SAFE_RULE}")
         # botocore keeps the expiry of refreshable credentials only privately.
         expiry = getattr(self._resolved, "_expiry_time", None)
         return Credentials(

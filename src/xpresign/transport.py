@@ -51,12 +51,15 @@ class Response(NamedTuple):
 
 class TransportError(Exception):
     """No usable HTTP answer: refused, timed out, cut, malformed or too large.
-    ``reason`` is short and safe to log (no URL, no credentials)."""
+    ``reason`` is short and safe to log (no URL, no credentials).
+    ``unanswered``: nothing came back (timed out, refused, reset, unreachable),
+    which trying again may cure, unlike an answer that could not be read."""
 
-    def __init__(self, reason: str, *, timed_out: bool = False):
+    def __init__(self, reason: str, *, timed_out: bool = False, unanswered: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.timed_out = timed_out
+        self.unanswered = unanswered or timed_out
 
 
 def set_ca_bundle(path: str | None) -> None:
@@ -141,7 +144,10 @@ def request(
     except http.client.HTTPException as exc:  # bad status line, too many headers, cut short
         raise TransportError(f"unreadable answer ({type(exc).__name__})") from None
     except OSError as exc:  # refused, reset, unreachable, TLS failure
-        raise TransportError(exc.strerror or type(exc).__name__) from None
+        import ssl  # noqa: PLC0415 - loaded already by any https call
+
+        # A TLS failure (a certificate refused) is an answer of sorts: retrying does not cure it.
+        raise TransportError(exc.strerror or type(exc).__name__, unanswered=not isinstance(exc, ssl.SSLError)) from None
     except ValueError:
         # http.client refusing a header value (a line break, a character
         # beyond Latin-1) quotes it whole: it may be a token or a signature.

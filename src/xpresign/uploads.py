@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from .checks import Invalid, excerpt, printable_text, whole_number
 from .config import BucketConfig
+from .config_bucket import MAX_SINGLE_UPLOAD_SIZE
 from .content_types import DEFAULT_UPLOAD_TYPE
 from .errors import InvalidParameter, KeyNotAllowed, UploadTooLarge
 from .post_policy import signed_fields
@@ -111,15 +112,16 @@ def size(value: object, name: str, bucket: BucketConfig, *, capped: bool = False
     return number
 
 
-def checksum_sha256(value: object) -> str:
-    """A SHA-256 checksum as S3 takes it: 32 bytes, base64."""
+def checksum_sha256(value: object, name: str = "checksum_sha256") -> str:
+    """A SHA-256 checksum as S3 takes it: 32 bytes, base64. ``name``: the
+    field or option that carried it, for the message."""
     if type(value) is str and _BASE64_SHA256.fullmatch(value):
         try:
             if len(base64.b64decode(value, validate=True)) == 32:
                 return value
         except (binascii.Error, ValueError):
             pass
-    raise InvalidParameter(f"checksum_sha256 must be a SHA-256 digest in base64 (44 characters), got {excerpt(value)}")
+    raise InvalidParameter(f"{name} must be a SHA-256 digest in base64 (44 characters), got {excerpt(value)}")
 
 
 class Uploader:
@@ -140,10 +142,13 @@ class Uploader:
         deadline: Deadline = NO_DEADLINE,
     ) -> PresignedPut:
         key = check_upload_key(bucket, key)
-        headers = {
-            "Content-Type": upload_content_type(bucket, content_type),
-            "Content-Length": str(size(content_length, "content_length", bucket)),
-        }
+        length = size(content_length, "content_length", bucket)
+        if length > MAX_SINGLE_UPLOAD_SIZE:  # a bucket's limit may be set for multipart uploads
+            raise UploadTooLarge(
+                f"content_length is {length} bytes; a single PUT takes at most {MAX_SINGLE_UPLOAD_SIZE}:"
+                " use a multipart upload"
+            )
+        headers = {"Content-Type": upload_content_type(bucket, content_type), "Content-Length": str(length)}
         if checksum is not None:
             headers["x-amz-checksum-sha256"] = checksum_sha256(checksum)
         grant = self.presigner.grant(bucket, requested, deadline)
@@ -170,9 +175,13 @@ class Uploader:
         deadline: Deadline = NO_DEADLINE,
     ) -> PresignedPost:
         key = check_upload_key(bucket, key)
+        if "${filename}" in key:
+            # S3 puts the uploaded file's own name there: the browser, not this service, would pick the key.
+            raise InvalidParameter("a POST key may not hold ${filename}, which S3 replaces with the file's name")
         kind = upload_content_type(bucket, content_type)
         low = 0 if min_size is None else size(min_size, "min_size", bucket)
         high = bucket.max_upload_size if max_size is None else size(max_size, "max_size", bucket, capped=True)
+        high = min(high, MAX_SINGLE_UPLOAD_SIZE)  # S3's limit for a POST, whatever the bucket's
         if low > high:
             raise InvalidParameter(f"min_size ({low}) is larger than max_size ({high})")
         grant = self.presigner.grant(bucket, requested, deadline)

@@ -21,6 +21,10 @@ MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 ROLE_CHAINING_MAX_SECONDS = 3600
 #: STS bounds on DurationSeconds (the role's MaxSessionDuration may be lower).
 MIN_ROLE_DURATION, MAX_ROLE_DURATION = 900, 43200
+#: The Lambda runtimes the zip is built for and the Terraform module accepts (a
+#: test holds them to the provider's list): xpresign needs Python 3.11 or
+#: later, and the AWS provider it is held to knows none after 3.13.
+LAMBDA_RUNTIMES = ("python3.11", "python3.12", "python3.13")
 #: A URL's stated expiry ends at least this long before its credentials do,
 #: to absorb clock skew between this host, STS and S3.
 EXPIRY_SAFETY_MARGIN_SECONDS = 60

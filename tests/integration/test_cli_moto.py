@@ -94,6 +94,19 @@ def test_check_maps_s3_answers_to_exit_codes(two_accounts, as_lambda_role):
     )
 
 
+def test_check_shows_a_key_with_control_characters_escaped(two_accounts, as_lambda_role):
+    """A missing key with a newline and a terminal escape (OSC: set the window
+    title) is reported on one line, escaped: nothing reaches the terminal raw."""
+    key = "movies/evil\n\x1b]0;pwned\x07.mp4"
+    code, out, err = run(["url", f"s3://{two_accounts.bucket}/{key}", "--role-arn", two_accounts.access_role_arn,
+                          "--check"])  # fmt: skip
+    assert code == ExitCode.NOT_FOUND and out == ""
+    assert err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err
+    assert err.startswith(
+        f"xpresign: error: 's3://{two_accounts.bucket}/movies/evil\\n\\x1b]0;pwned\\x07.mp4': NoSuchKey"
+    )
+
+
 def test_check_in_json_mode_reports_each_key(two_accounts, as_lambda_role):
     base = f"s3://{two_accounts.bucket}/"
     code, out, err = run(["url", base + "movies/missing.mp4", "--role-arn", two_accounts.access_role_arn, "--check",
@@ -153,13 +166,10 @@ def test_upload_stores_the_exact_bytes(two_accounts, as_lambda_role, tmp_path, s
     assert hashlib.sha256(stored).digest() == hashlib.sha256(data).digest()
 
 
-@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError], ids=["ctrl-c", "network"])
-def test_a_failed_multipart_upload_is_aborted(two_accounts, as_lambda_role, tmp_path, monkeypatch, failure):
+def fail_the_second_put(monkeypatch, failure: type[BaseException] = OSError) -> None:
+    """The CLI's second PUT (the second part of a multipart upload) fails with ``failure``."""
     from xpresign.cli import upload
 
-    path = tmp_path / "big.bin"
-    path.write_bytes(os.urandom(17 * 1024 * 1024))
-    key = f"uploads/cli/aborted-{failure.__name__}.bin"
     real_put, calls = upload._put, []
 
     def failing_put(url, data, headers):
@@ -169,6 +179,15 @@ def test_a_failed_multipart_upload_is_aborted(two_accounts, as_lambda_role, tmp_
         return real_put(url, data, headers)
 
     monkeypatch.setattr(upload, "_put", failing_put)
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError], ids=["ctrl-c", "network"])
+def test_a_failed_multipart_upload_is_aborted(two_accounts, as_lambda_role, tmp_path, monkeypatch, failure):
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(17 * 1024 * 1024))
+    key = f"uploads/cli/aborted-{failure.__name__}.bin"
+    fail_the_second_put(monkeypatch, failure)
     code, _, err = run(
         ["upload", str(path), f"s3://{two_accounts.bucket}/{key}", "--role-arn", two_accounts.access_role_arn]
     )

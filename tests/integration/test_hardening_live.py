@@ -119,7 +119,13 @@ def test_a_batch_over_two_roles_stays_within_one_deadline(sts):
 
 @pytest.fixture
 def bad_s3():
-    answers = {"ok": raw_http.OK, "status": raw_http.BAD_STATUS_LINE, "headers": raw_http.TOO_MANY_HEADERS, "hang": 30}
+    answers = {
+        "ok": raw_http.OK,
+        "status": raw_http.BAD_STATUS_LINE,
+        "headers": raw_http.TOO_MANY_HEADERS,
+        "hang": 30,
+        "failing": b"HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\n\r\n",
+    }
     with RawHttpServer(answers) as server:
         yield server
 
@@ -150,6 +156,17 @@ def test_a_single_check_with_an_unreadable_answer_is_502(sts, bad_s3):
     app = build_app(lambda_environment(sts, AWS_ENDPOINT_URL_S3=bad_s3.url))
     status, _, body = call(app, function_url_get(key="status", check="true"))
     assert (status, body["error"]["code"]) == (502, "UpstreamError")
+
+
+def test_a_check_s3_does_not_answer_or_fails_is_503_with_retry_after(sts, bad_s3):
+    """Refused, unreachable, 5xx or throttled: S3 may answer later, unlike
+    an answer that could not be read (502)."""
+    app = build_app(lambda_environment(sts, AWS_ENDPOINT_URL_S3=bad_s3.url))
+    status, headers, body = call(app, function_url_get(key="failing", check="true"))
+    assert (status, body["error"]["code"]) == (503, "ServiceUnavailable") and headers["Retry-After"]
+    closed = build_app(lambda_environment(sts, AWS_ENDPOINT_URL_S3="http://127.0.0.1:9"))
+    status, headers, body = call(closed, function_url_get(key="ok", check="true"))
+    assert (status, body["error"]["code"]) == (503, "ServiceUnavailable") and headers["Retry-After"]
 
 
 def test_the_role_refusal_is_logged_once_per_batch_bucket(sts, caplog):

@@ -42,6 +42,8 @@ SCRIPT = {
     "moved": b"HTTP/1.1 301 Moved\r\nLocation: http://example.com/\r\nContent-Length: 0\r\n\r\n",
     "teapot": answer(418, "Teapot"),
     "hang": 30,
+    # Complete's 200 goes out before its body; a connection closed in between.
+    "cut-200": b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n<?xml version="1.0"?>\n\n   ',
 }
 
 
@@ -85,7 +87,7 @@ def test_s3_errors_become_stable_codes_in_xpresigns_words(s3, key, error):
     assert len(s3.paths) - before == 1  # refusals are not retried
 
 
-@pytest.mark.parametrize("key", ["slow-down", "internal-in-200"])
+@pytest.mark.parametrize("key", ["slow-down", "internal-in-200", "cut-200"])
 def test_throttling_and_internal_errors_are_retried_then_503(s3, key):
     before = len(s3.paths)
     with pytest.raises(ServiceUnavailable) as raised:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -50,9 +51,12 @@ def call(
     chunks: list[bytes] | None = None,
     chunk_delay: float = 0.0,
     disconnect: bool = False,
+    raw_path: bool = True,
 ) -> Answer | None:
     """One request through the ASGI app, as granian would deliver it; None
-    when the app sent nothing (the client went away)."""
+    when the app sent nothing (the client went away). ``path`` is as the
+    client sent it, percent-encoded: the scope's ``path`` is decoded, as ASGI
+    asks, and ``raw_path`` (which granian gives) keeps it, unless told not to."""
     raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
     if body is not None and chunks is None:
         raw_headers.append((b"content-length", str(len(body)).encode()))
@@ -62,11 +66,13 @@ def call(
     scope = {
         "type": "http",
         "method": method,
-        "path": path,
+        "path": unquote(path),
         "query_string": query,
         "headers": raw_headers,
         "client": ("127.0.0.1", 50000),
     }
+    if raw_path:
+        scope["raw_path"] = path.encode("latin-1")
     pending = list(chunks or [b""])
     sent: list[dict] = []
 

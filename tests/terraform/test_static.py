@@ -28,6 +28,7 @@ from xpresign.config import DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT
 from xpresign.config_bucket import BUCKET_KEYS, bucket_config
 from xpresign.errors import ConfigError
 from xpresign.s3 import ADDRESSING_STYLES
+from xpresign.values import LAMBDA_RUNTIMES
 
 ROOTS = (*MODULES, EXAMPLE)
 # A skip reason shorter than this cannot say why the check does not apply.
@@ -147,7 +148,7 @@ def test_runtime_choices_are_the_providers_python_runtimes_from_3_11(terraform_b
     known = re.findall(r'"python3\.(\d+)"', output)
     assert known, f"the provider's error no longer lists its runtimes:\n{output}"
     provider_runtimes = [f"python3.{minor}" for minor in sorted({int(m) for m in known}) if minor >= 11]
-    assert module_runtimes == provider_runtimes
+    assert module_runtimes == provider_runtimes == list(LAMBDA_RUNTIMES)  # build-lambda --runtime's choices
 
 
 # --- the rules xpresign applies at start-up -------------------------------------------------

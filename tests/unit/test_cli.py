@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import io
 import json
+import os
 import subprocess
 import sys
 import urllib.parse
@@ -131,7 +132,7 @@ def test_a_bad_expiry_is_a_usage_error(value, static_credentials):
         (["--role-arn", "arn:aws:iam::12:role/x"], "--role-arn: 'arn:aws:iam::12:role/x' is not an IAM role ARN"),
         (["--role-arn", "arn:aws:iam::111111111111:role/r", "--external-id", "x"], "--external-id: must be 2 to 1224"),
         (["--region", "moon"], "--region: 'moon' is not an AWS region name"),
-        (["--filename", "a\nb.txt"], "filename must be non-empty printable text"),
+        (["--filename", "a\nb.txt"], "--filename must be non-empty printable text"),
         (["--no-such-option"], "unrecognized arguments"),
     ],
 )
@@ -237,11 +238,134 @@ def test_a_bare_key_without_bucket_names_its_line(static_credentials):
     assert_one_line_error(code, out, err, ExitCode.USAGE, "stdin line 3:", "--bucket")
 
 
+def test_a_byte_order_mark_is_no_part_of_the_first_key(static_credentials, tmp_path):
+    listing = tmp_path / "keys.txt"
+    listing.write_bytes("a.txt\r\nb.txt\r\n".encode("utf-8-sig"))  # as Notepad saves it
+    for argv, stdin in ((["--from", str(listing)], ""), (["--from", "-"], "\ufeffa.txt\nb.txt\n")):
+        code, out, err = run(["url", *argv, "--bucket", "b-1", "--json"], stdin=stdin)
+        assert (code, err) == (ExitCode.OK, "")
+        assert [json.loads(line)["key"] for line in out.splitlines()] == ["a.txt", "b.txt"]
+
+
 def test_an_unreadable_from_file_is_a_usage_error(static_credentials, tmp_path):
     assert_one_line_error(*run(["url", "--from", str(tmp_path / "missing.txt")]), ExitCode.USAGE, "cannot read")
     latin1 = tmp_path / "latin1.txt"
     latin1.write_bytes("s3://b-1/caf\xe9\n".encode("latin-1"))
     assert_one_line_error(*run(["url", "--from", str(latin1)]), ExitCode.USAGE, "not UTF-8")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["url", "s3://b-1/k", "--role-arn", ""],
+        ["url", "s3://b-1/k", "--region", ""],
+        ["url", "s3://b-1/k", "--role-arn", "arn:aws:iam::111111111111:role/r", "--external-id", ""],
+        ["url", "s3://b-1/k", "--profile", ""],
+        ["upload", "f.bin", "s3://b-1/k", "--role-arn", ""],
+        ["serve", "--host", ""],
+    ],
+    ids=["role-arn", "region", "external-id", "profile", "upload-role-arn", "serve-host"],
+)
+def test_an_empty_option_is_refused_not_ignored(argv, static_credentials):
+    """`--role-arn "$ROLE"` with ROLE unset must not sign with the caller's own credentials."""
+    option = argv[argv.index("") - 1]
+    assert_one_line_error(*run(argv), ExitCode.USAGE, f"argument {option}: must not be empty")
+
+
+def test_closed_stdout_is_one_line_on_stderr_and_both_closed_still_fail(static_credentials):
+    """With a region and credentials, the URL is signed: its printing used to be a traceback."""
+    command = [sys.executable, "-m", "xpresign", "url", "s3://b-1/a.txt"]
+    for redirect, stderr in ((">&-", "xpresign: error: stdout is closed\n"), (">&- 2>&-", "")):
+        shell = ["sh", "-c", f'exec "$@" {redirect}', "sh", *command]
+        done = subprocess.run(shell, stderr=subprocess.PIPE, text=True, timeout=60)
+        assert (done.returncode, done.stderr) == (ExitCode.ERROR, stderr)
+
+
+def test_build_lambda_takes_only_the_runtimes_lambda_and_the_module_know(tmp_path):
+    code, out, err = run(["build-lambda", "--runtime", "nonsense", "--output", str(tmp_path)])
+    assert_one_line_error(code, out, err, ExitCode.USAGE, "--runtime", "invalid choice", "python3.13")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- url --method PUT ------------------------------------------------------------------------------
+
+
+def test_a_put_over_5_gib_is_refused_by_its_option(static_credentials):
+    argv = ["url", "s3://b-1/k", "--method", "PUT", "--content-length"]
+    assert_one_line_error(
+        *run([*argv, str(5 * 1024**3 + 1)]),
+        ExitCode.USAGE,
+        "--content-length: must be a whole number of bytes from 0 to 5368709120",
+    )
+    code, _, err = run([*argv, str(5 * 1024**3)])
+    assert (code, err.count("\n")) == (ExitCode.OK, 1) and "Content-Length: 5368709120" in err
+
+
+# --- upload: what FILE must be, and the part size ---------------------------------------------------
+
+
+def test_upload_of_what_is_no_regular_file_is_a_usage_error(static_credentials, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opened without waiting for a writer: refused at once
+    for path in (tmp_path / "missing.bin", tmp_path, fifo, "/dev/null"):
+        code, out, err = run(["upload", str(path), "s3://b-1/k"])
+        assert_one_line_error(code, out, err, ExitCode.USAGE, f"FILE: cannot read {str(path)!r}: ")
+        assert "regular file" in err or "directory" in err or "No such file" in err
+
+
+@pytest.mark.parametrize("change", ["grows", "shrinks", "rewritten"])
+def test_a_small_file_changed_after_its_size_was_taken_is_not_uploaded(
+    change, static_credentials, tmp_path, monkeypatch
+):
+    from xpresign.cli import upload
+
+    path = tmp_path / "small.bin"
+    path.write_bytes(b"x" * 1000)
+    real_open = upload._open_regular
+
+    def open_then_change(name):
+        opened = real_open(name)
+        if change == "grows":
+            path.write_bytes(b"x" * 2000)
+        elif change == "shrinks":
+            path.write_bytes(b"x" * 10)
+        else:  # the same size, other bytes, a later modification time
+            path.write_bytes(b"y" * 1000)
+            os.utime(path, ns=(opened[1].st_atime_ns, opened[1].st_mtime_ns + 1_000_000_000))
+        return opened
+
+    monkeypatch.setattr(upload, "_open_regular", open_then_change)
+    monkeypatch.setattr(upload, "_put", mock.Mock(side_effect=AssertionError("nothing may be sent")))
+    assert_one_line_error(
+        *run(["upload", str(path), "s3://b-1/k"]),
+        ExitCode.ERROR,
+        f"FILE {str(path)!r} changed during the upload; nothing was stored",
+    )
+
+
+def test_part_size_fits_any_object_s3_takes_in_10000_parts():
+    from xpresign.cli.upload import MIB, part_size
+    from xpresign.config_bucket import MAX_OBJECT_SIZE
+
+    assert part_size(8 * MIB + 1) == 8 * MIB
+    assert part_size(10_000 * 8 * MIB) == 8 * MIB
+    assert part_size(10_000 * 8 * MIB + 1) == 9 * MIB
+    assert part_size(MAX_OBJECT_SIZE) == 525 * MIB
+    for size in (8 * MIB + 1, 78 * 1024 * MIB, 100 * 1024**3, 10_000 * 8 * MIB + 1, 1024**4 + 3, MAX_OBJECT_SIZE):
+        each = part_size(size)
+        assert each % MIB == 0 and 8 * MIB <= each <= 5 * 1024**3
+        assert -(-size // each) <= 10_000
+
+
+def test_a_file_larger_than_s3_takes_is_refused_before_anything_is_sent(static_credentials, tmp_path):
+    from xpresign.config_bucket import MAX_OBJECT_SIZE
+
+    path = tmp_path / "sparse.bin"
+    with open(path, "wb") as handle:
+        handle.truncate(MAX_OBJECT_SIZE + 1)  # sparse: no disk space used
+    assert_one_line_error(
+        *run(["upload", str(path), "s3://b-1/k"]), ExitCode.USAGE, "S3 objects are at most 5497558138880"
+    )
 
 
 # --- progress bar ------------------------------------------------------------------------------
@@ -268,6 +392,35 @@ def test_progress_bar_only_on_a_terminal_above_the_threshold(count, terminal, dr
         assert err.endswith("\r\x1b[K")  # erased when done
     else:
         assert err == ""
+
+
+def test_no_progress_bar_when_the_urls_go_to_the_terminal_too(static_credentials):
+    class TerminalStdout(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = TerminalStdout(), TerminalStderr()
+    stdin = io.StringIO("".join(f"k/{i}\n" for i in range(PROGRESS_THRESHOLD + 1)))
+    assert main(["url", "--from", "-", "--bucket", "b-1"], stdin=stdin, stdout=out, stderr=err) == ExitCode.OK
+    assert len(out.getvalue().splitlines()) == PROGRESS_THRESHOLD + 1 and err.getvalue() == ""
+
+
+def test_a_line_written_while_the_bar_is_drawn_erases_it_first(static_credentials, monkeypatch):
+    from xpresign.api import Api
+    from xpresign.errors import NoSuchKey
+
+    def check(self, download, grant, deadline):
+        if download.key in ("k/150", "k/151"):
+            raise NoSuchKey("no such object")
+
+    monkeypatch.setattr(Api, "check", check)
+    stdin = "".join(f"k/{i}\n" for i in range(PROGRESS_THRESHOLD + 1))
+    code, _, err = run(["url", "--from", "-", "--bucket", "b-1", "--check"], stdin=stdin, stderr=TerminalStderr())
+    assert code == ExitCode.NOT_FOUND
+    # The bar was drawn before k/150: erased, then the line, then the bar again below it.
+    assert "%\r\x1b[Kxpresign: error: s3://b-1/k/150: NoSuchKey: no such object\n" in err
+    assert "\nxpresign: error: s3://b-1/k/151: NoSuchKey" in err  # no bar in between: none to erase
+    assert err.endswith("\r\x1b[K")
 
 
 # --- assuming a role, against a fake STS on loopback that checks the signature ---------------------

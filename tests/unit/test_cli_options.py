@@ -13,6 +13,7 @@ from tests.unit.test_cli import AKID, REGION, SECRET, assert_one_line_error, bot
 from xpresign.cli import ExitCode
 
 ROLE = "arn:aws:iam::111111111111:role/s3_access_role"
+PUT = ["--method", "PUT", "--content-length", "3"]
 
 
 @pytest.fixture
@@ -69,6 +70,14 @@ def test_unknown_options_point_to_the_subcommands_help(static_credentials):
         (["--endpoint-url", "ftp://x"], "--endpoint-url: must be an http:// or https:// URL"),
         (["--endpoint-url", "https://u:p@x"], "--endpoint-url: must not hold user:password@"),
         (["--external-id", "abc"], "--external-id needs --role-arn"),
+        (["--filename", "a\nb"], "--filename must be non-empty printable text, got 'a\\nb'"),
+        (["--response-content-type", "garbage"], "--response-content-type: 'garbage' is not a media type"),
+        (["--response-content-type", "video/mp4; x=é"], "--response-content-type must be an ASCII media type"),
+        ([*PUT, "--content-type", "garbage"], "--content-type: 'garbage' is not a media type"),
+        ([*PUT, "--content-type", "text/plain; x=é"], "--content-type must be an ASCII media type"),
+        ([*PUT, "--checksum-sha256", "notbase64"], "--checksum-sha256 must be a SHA-256 digest in base64"),
+        (["--role-arn", "arn:aws:iam::12:role/x"], "--role-arn: 'arn:aws:iam::12:role/x' is not an IAM role ARN"),
+        (["--role-arn", ROLE, "--external-id", "x"], "--external-id: must be 2 to 1224"),
     ],
 )
 def test_options_are_checked_before_region_or_credentials(argv, fragment, monkeypatch):
@@ -76,6 +85,23 @@ def test_options_are_checked_before_region_or_credentials(argv, fragment, monkey
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     assert_one_line_error(*run(["url", "s3://b-1/k", *argv]), ExitCode.USAGE, fragment)
+
+
+def test_upload_checks_its_content_type_before_region_or_credentials(monkeypatch, tmp_path):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "f.txt"
+    path.write_text("x")
+    assert_one_line_error(
+        *run(["upload", str(path), "s3://b-1/k", "--content-type", "garbage"]),
+        ExitCode.USAGE,
+        "--content-type: 'garbage' is not a media type",
+    )
+
+
+def test_a_named_active_type_is_still_the_users_to_name(static_credentials):
+    code, _, err = run(["url", "s3://b-1/k", *PUT, "--content-type", "text/html; charset=utf-8"])
+    assert (code, err.count("\n")) == (ExitCode.OK, 1) and "Content-Type: text/html; charset=utf-8" in err
 
 
 def test_version_id_and_response_type_are_signed_as_botocore_does(static_credentials):
@@ -106,7 +132,8 @@ def test_endpoint_url_points_s3_and_sts_at_one_place(sts, monkeypatch):
     ("error", "code"),
     [("NoSuchKey", ExitCode.NOT_FOUND), ("AccessDenied", ExitCode.ACCESS_DENIED),
      ("RoleNotAssumable", ExitCode.ACCESS_DENIED), ("ServiceUnavailable", ExitCode.UNAVAILABLE),
-     ("StsThrottled", ExitCode.UNAVAILABLE), ("UpstreamError", ExitCode.ERROR), ("InvalidKey", ExitCode.USAGE)],
+     ("StsThrottled", ExitCode.UNAVAILABLE), ("UpstreamError", ExitCode.ERROR), ("InvalidKey", ExitCode.USAGE),
+     ("UploadTooLarge", ExitCode.USAGE)],
 )  # fmt: skip
 def test_errors_map_to_one_exit_code_each(error, code):
     from xpresign import errors

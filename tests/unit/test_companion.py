@@ -112,12 +112,46 @@ def test_the_preflight_allows_delete_and_the_token_header():
     assert answer["headers"]["Access-Control-Allow-Origin"] == "https://app.example.com"
 
 
-def test_signing_a_part_decodes_the_upload_id_segment():
-    path = "/prod/s3/multipart/up%2Fid%2Bwith%3Dodd~chars/3"
-    status, _, body = call(http_api("GET", path, {"key": "uploads/abc/a.bin"}))
+def function_url(method: str, path: str, query: dict | None = None) -> dict:
+    """The same request through a Function URL: the same payload, another domain."""
+    event = http_api(method, path, query)
+    event["requestContext"]["domainName"] = "abc123.lambda-url.us-east-1.on.aws"
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event_of", "path"),
+    [
+        (function_url, "/s3/multipart/up%2Fid%2Bwith%3Dodd~chars/3"),  # as the browser sent it
+        (http_api, "/prod/s3/multipart/up/id+with=odd~chars/3"),  # HTTP APIs decode the path first
+    ],
+    ids=["function-url", "http-api"],
+)
+def test_signing_a_part_decodes_the_upload_id_once(event_of, path):
+    status, _, body = call(event_of("GET", path, {"key": "uploads/abc/a.bin"}))
     assert status == 200, body
     assert "partNumber=3&uploadId=up%2Fid%2Bwith%3Dodd~chars&" in body["url"]
     assert body["expires"] == 900
+
+
+@pytest.mark.parametrize(
+    ("event_of", "path", "upload_id"),
+    [
+        (function_url, "/s3/multipart/a%2541b/1", "a%2541b"),
+        (http_api, "/s3/multipart/a%41b/1", "a%2541b"),  # decoded by the HTTP API already: not again
+        (http_api, "/s3/multipart/a/b/1", "a%2Fb"),  # the id is everything before the part number
+    ],
+)
+def test_an_upload_id_is_never_decoded_twice(event_of, path, upload_id):
+    status, _, body = call(event_of("GET", path, {"key": "uploads/abc/a.bin"}))
+    assert status == 200, body
+    assert f"partNumber=1&uploadId={upload_id}&" in body["url"]
+
+
+def test_a_deeper_multipart_path_is_never_the_json_api():
+    """It fell through to the JSON API, which signed a download of the key."""
+    status, _, body = call(function_url("GET", "/s3/multipart/a/b/c/1", {"key": "uploads/abc/a.bin"}))
+    assert 400 <= status < 500 and "url" not in body, body
 
 
 def test_signing_a_part_outside_the_upload_prefix_is_refused():

@@ -638,3 +638,24 @@ def test_botocores_failures_reach_the_cli_masked_and_bounded(monkeypatch, tmp_pa
             BotocoreCredentials().load()
     assert caught.value.message.startswith("botocore could not")
     assert leaked not in caught.value.message and len(caught.value.message) < 400, caught.value.message
+
+
+def test_botocores_credentials_are_held_to_the_header_rule_and_its_odd_failures_are_one_line(monkeypatch, tmp_path):
+    from xpresign.sources import BotocoreCredentials
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    config = tmp_path / "config"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    # A credential_process that prints a line before its JSON: botocore lets a JSONDecodeError out.
+    config.write_text(f"[default]\ncredential_process = {sys.executable} -c \"print('Refreshing...')\"\n")
+    with pytest.raises(NoCredentials, match="^botocore could not load credentials"):
+        BotocoreCredentials().load()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "environment-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "SECRETTOKEN123\nX")
+    with pytest.raises(NoCredentials, match="must be visible ASCII") as caught:
+        BotocoreCredentials().load()
+    assert "SECRETTOKEN123" not in caught.value.message

@@ -223,6 +223,32 @@ def test_alb_multi_value_query_takes_the_last_value_and_skips_malformed_entries(
     assert parse_event(event).query == {"expires_in": "120"}
 
 
+@pytest.mark.parametrize("name", ["function_url_get_query.json", "http_api_v2_post.json"])
+def test_a_repeated_v2_parameter_is_the_last_value_not_the_values_joined(name):
+    """Payload 2.0 joins a repeated parameter with commas: "a.mp4,b.mp4" is
+    a key nobody asked for. Every other front door gives the last value."""
+    event = load(name)
+    event["rawQueryString"] = "key=movies%2Fa.mp4&key=movies%2Fb%2C1.mp4&filename=A.mp4&filename=B.mp4"
+    event["queryStringParameters"] = {"key": "movies/a.mp4,movies/b,1.mp4", "filename": "A.mp4,B.mp4"}
+    assert parse_event(event).query == {"key": "movies/b,1.mp4", "filename": "B.mp4"}
+    # A comma of the value's own is read from the raw string as it is.
+    event["rawQueryString"] = "key=movies%2Fa%2Cb.mp4"
+    event["queryStringParameters"] = {"key": "movies/a,b.mp4"}
+    assert parse_event(event).query == {"key": "movies/a,b.mp4"}
+
+
+@pytest.mark.parametrize("multi_value", [True, False])
+def test_an_alb_query_that_is_not_utf8_is_a_400_not_a_replacement_character(multi_value):
+    event = load("alb_multivalue_get.json")
+    if multi_value:
+        event["multiValueQueryStringParameters"] = {"key": ["movies/caf%E9.mp4"]}
+    else:
+        del event["multiValueHeaders"], event["multiValueQueryStringParameters"]
+        event["headers"], event["queryStringParameters"] = {}, {"key": "movies/caf%E9.mp4"}
+    with pytest.raises(InvalidRequest, match="not UTF-8"):
+        _ = parse_event(event).query
+
+
 def test_query_of_the_wrong_type_reads_as_empty():
     for name, field in [("rest_api_v1_get_query.json", "queryStringParameters"),
                         ("function_url_get_query.json", "queryStringParameters"),

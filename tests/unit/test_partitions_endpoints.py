@@ -122,6 +122,12 @@ def test_a_role_in_the_buckets_partition_is_accepted():
         ("AWS_ENDPOINT_URL", "https://s3.example.com/?a=b", "query string"),
         ("AWS_ENDPOINT_URL_STS", "http://sts.example.com", "in clear"),
         ("AWS_ENDPOINT_URL_S3", "http://10.0.0.5:9000", "in clear"),
+        ("AWS_ENDPOINT_URL_S3", "http://[::1", "not a URL"),  # urlsplit's ValueError was a traceback
+        ("AWS_ENDPOINT_URL_STS", "https://[::1:4566/", "not a URL"),
+        ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:0", "invalid port"),
+        ("AWS_ENDPOINT_URL", "http://local host:4566", "no spaces"),  # it went into every URL
+        ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4566/\xff", "visible ASCII"),
+        ("AWS_ENDPOINT_URL_S3", "https://bücher.example", "xn--"),
     ],
 )
 def test_bad_endpoints_fail_start_up_naming_the_variable(variable, url, complaint):

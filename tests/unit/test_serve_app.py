@@ -146,7 +146,7 @@ def test_requests_that_may_wait_on_the_network_run_on_a_thread(app):
 def request(query: bytes):
     from xpresign.serve_app import ServeRequest
 
-    return ServeRequest("GET", "/", {"authorization": f"Bearer {TOKEN}"}, query, b"")
+    return ServeRequest("GET", "/", {"authorization": f"Bearer {TOKEN}"}, query, b"", decoded=False)
 
 
 def test_preflights_need_no_token_and_get_cors_headers():
@@ -212,3 +212,19 @@ def test_serving_imports_neither_boto3_nor_botocore():
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("path", "raw_path", "upload_id"),
+    [
+        ("/s3/multipart/up%2Fid%2Bx/2", True, "up%2Fid%2Bx"),  # the raw path: decoded once, '/' kept apart
+        ("/s3/multipart/a%2541b/2", True, "a%2541b"),  # never decoded twice
+        ("/s3/multipart/up%2Fid%2Bx/2", False, "up%2Fid%2Bx"),  # no raw_path: the decoded path, split as HTTP APIs'
+    ],
+)
+def test_uppys_upload_id_reaches_s3_as_the_browser_encoded_it(path, raw_path, upload_id):
+    env = {**SERVICE_ENV, "XPRESIGN_SERVE_TOKEN": TOKEN, "XPRESIGN_UPLOAD_PREFIXES": "uploads/"}
+    app = build_app({**env, "XPRESIGN_COMPANION_BUCKET": "classic-movies"}, ServeOptions())
+    answer = call(app, path=path, query=b"key=uploads%2Fabc%2Fa.bin", headers=[bearer()], raw_path=raw_path)
+    assert answer.status == 200, answer.body
+    assert f"partNumber=2&uploadId={upload_id}&" in answer.json()["url"]

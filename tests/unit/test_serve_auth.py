@@ -238,3 +238,15 @@ def test_through_the_app_a_jwt_gets_403_on_the_json_api_and_passes_the_gate_on_s
 def test_jwt_options_are_checked_at_start_naming_the_option(options, problem):
     with pytest.raises(ConfigError, match=problem):
         build_app(SERVICE_ENV, ServeOptions(**options))
+
+
+def test_a_token_file_is_read_bounded(tmp_path):
+    """--token-file /dev/zero grew the process to 24 GB before the kernel killed it."""
+    with pytest.raises(ConfigError, match=r"^--token-file: the token must have at most 4096 characters"):
+        load_token("/dev/zero", {})
+    long = tmp_path / "token"
+    long.write_text("a" * 5000)
+    with pytest.raises(ConfigError, match="at most 4096"):
+        load_token(str(long), {})
+    long.write_text("a" * 4096 + "\n")
+    assert load_token(str(long), {}) == "a" * 4096

@@ -49,6 +49,27 @@ def test_it_starts_on_loopback_or_with_a_token_or_when_told(monkeypatch, argv, e
     assert (code, err) == (0, "")
 
 
+def test_a_host_that_is_no_address_is_one_line_naming_it(monkeypatch):
+    """granian binds addresses: a name failed with a traceback from inside it."""
+    code, err = run_cli(["serve", "--host", "nosuch.invalid", "--allow-unauthenticated"], monkeypatch, SERVICE_ENV)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("xpresign: error: --host: must be an IP address")
+
+
+def test_a_port_in_use_is_one_line_naming_it():
+    import socket
+
+    from xpresign.errors import ConfigError
+    from xpresign.serve_run import bind_address, check_port_free
+
+    assert bind_address("localhost") == "127.0.0.1" and bind_address("::1") == "::1"
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=rf"^--port: cannot listen on 127.0.0.1 port {port}: "):
+            check_port_free("127.0.0.1", port)
+    check_port_free("127.0.0.1", port)  # free again
+
+
 def test_a_bad_service_setting_fails_before_the_server_starts(monkeypatch):
     code, err = run_cli(["serve"], monkeypatch, {**SERVICE_ENV, "XPRESIGN_MAX_EXPIRES": "2h"})
     assert code == 2 and err.startswith("xpresign: error: XPRESIGN_MAX_EXPIRES:")

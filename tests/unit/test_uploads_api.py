@@ -197,3 +197,27 @@ def test_a_refused_actions_key_is_logged_bounded(action, caplog):
     assert answer["error"]["code"] in ("KeyTooLong", "InvalidRequest"), answer
     (line,) = [r.getMessage() for r in caplog.records if r.name == "xpresign.request"]
     assert json.loads(line)["key"] == key[:MAX_LOGGED_KEY_CHARS]
+
+
+def test_a_single_put_or_post_stays_within_s3s_5_gib_whatever_the_bucket_allows():
+    """A bucket's max_upload_size may be set for multipart (up to 5 TiB); S3
+    refuses a single PUT or POST over 5 GiB, so no URL is signed for one."""
+    big = api({"XPRESIGN_MAX_UPLOAD_SIZE": str(1024**4)})
+    put = big.handle({"key": "uploads/big.iso", "method": "PUT", "content_length": 5 * 1024**3 + 1})
+    assert (put.status, put.body["error"]["code"]) == (413, "UploadTooLarge")
+    assert "multipart" in put.body["error"]["message"]
+    assert big.handle({"key": "uploads/big.iso", "method": "PUT", "content_length": 5 * 1024**3}).status == 200
+    post = big.handle({"key": "uploads/big.iso", "method": "POST"}).body
+    policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+    assert ["content-length-range", 0, 5 * 1024**3] in policy["conditions"]
+    # Multipart goes on to the bucket's limit: its parts are checked at complete.
+    assert (
+        big.handle({"action": "sign_parts", "key": "uploads/big.iso", "upload_id": "u", "part_numbers": [1]}).status
+        == 200
+    )
+
+
+def test_a_post_key_may_not_let_the_browser_name_the_object():
+    outcome = api().handle({"key": "uploads/${filename}", "method": "POST"})
+    assert (outcome.status, outcome.body["error"]["code"]) == (400, "InvalidParameter")
+    assert api().handle({"key": "uploads/${other}", "method": "POST"}).status == 200

@@ -13,12 +13,14 @@ from typing import TextIO
 
 from ..checks import Invalid, excerpt, printable_text
 from ..config import BUCKET_KEYS, Config, bucket_config, default_region
-from ..config_bucket import MAX_OBJECT_SIZE
+from ..config_bucket import MAX_OBJECT_SIZE, BucketConfig, allowed_types, role_spec
+from ..content_types import media_type
 from ..endpoints import Endpoints, validate_endpoint
 from ..errors import ConfigError, NoCredentials, XpresignError
-from ..presigner import MAX_CONTENT_TYPE_BYTES, MAX_VERSION_ID_BYTES
+from ..presigner import MAX_CONTENT_TYPE_BYTES, MAX_VERSION_ID_BYTES, check_content_type
 from ..redact import mask
-from ..s3 import validate_bucket_name, validate_key
+from ..s3 import MAX_FILENAME_BYTES, validate_bucket_name, validate_key
+from ..uploads import checksum_sha256
 from ..values import MAX_PRESIGN_EXPIRES
 from .definition import DEFAULT_EXPIRES_IN, UsageError
 
@@ -65,6 +67,8 @@ def _target(text: str, bucket: str | None, where: str) -> tuple[str, str]:
 def _lines(source: str, stdin: TextIO) -> Iterable[tuple[str, str]]:
     """``(where, line)`` for each non-blank line, ``where`` naming it in errors."""
     name = "stdin" if source == "-" else source
+    if source == "-" and stdin is None:
+        raise UsageError("--from: cannot read stdin: it is closed")
     try:
         handle = stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
@@ -72,6 +76,9 @@ def _lines(source: str, stdin: TextIO) -> Iterable[tuple[str, str]]:
     try:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
+            if number == 1:
+                # Windows editors start UTF-8 with a BOM; it is no part of the first key.
+                line = line.removeprefix("\ufeff")
             if line.strip():
                 yield f"{name} line {number}: ", line
     except UnicodeDecodeError:
@@ -102,6 +109,13 @@ def check_signing_options(args: argparse.Namespace) -> None:
         raise UsageError("--external-id needs --role-arn")
     if args.role_duration is not None and not args.role_arn:
         raise UsageError("--role-duration needs --role-arn")
+    if args.role_arn is not None:
+        raw, names = _bucket_settings(args)
+        try:
+            # The role's own rules need no region; its partition is held to the region's in cli_config.
+            role_spec(raw, names, {})
+        except ConfigError as exc:
+            raise UsageError(exc.message) from None
     if args.endpoint_url is not None:
         try:
             # The user's own machine and emulator: plain http to anywhere is their call.
@@ -136,15 +150,43 @@ def check_url_options(args: argparse.Namespace, count: int) -> None:
         if value is not None and count > 1:
             raise UsageError(f"{option} names one object; {count} were given")
     for option, value, limit in (
-        ("--response-content-type", args.response_content_type, MAX_CONTENT_TYPE_BYTES),
+        ("--filename", args.filename, MAX_FILENAME_BYTES),
         ("--version-id", args.version_id, MAX_VERSION_ID_BYTES),
-        ("--content-type", args.content_type, MAX_CONTENT_TYPE_BYTES),
     ):
         if value is not None:
             try:
                 printable_text(value, limit)
             except Invalid as exc:
                 raise UsageError(f"{option} {exc}") from None
+    check_content_types(args)
+    if args.checksum_sha256 is not None:
+        try:
+            checksum_sha256(args.checksum_sha256, "--checksum-sha256")
+        except XpresignError as exc:
+            raise UsageError(exc.message) from None
+
+
+def _content_type_options(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """``(option, value)`` of each content type named on the command line."""
+    named = (("--response-content-type", "response_content_type"), ("--content-type", "content_type"))
+    return [(option, getattr(args, name)) for option, name in named if getattr(args, name, None) is not None]
+
+
+def check_content_types(args: argparse.Namespace) -> None:
+    """--content-type and --response-content-type, by the rules the Lambda's
+    settings and requests are held to. The CLI allows whichever type the user
+    names (cli_config lists it as the bucket's allowed type), so that much of
+    the request rule always passes; the rest is the option's to fail."""
+    for option, value in _content_type_options(args):
+        try:
+            printable_text(value, MAX_CONTENT_TYPE_BYTES)
+        except Invalid as exc:
+            raise UsageError(f"{option} {exc}") from None
+        try:
+            allowed = allowed_types(option, [media_type(value)])
+            check_content_type(BucketConfig("", "", "", None, allowed_content_types=allowed), value, option)
+        except XpresignError as exc:
+            raise UsageError(exc.message) from None
 
 
 def botocore_available() -> bool:
@@ -190,11 +232,6 @@ def endpoints(args: argparse.Namespace, environ: Mapping[str, str]) -> Endpoints
         raise UsageError(exc.message) from None
 
 
-def _named_types(args: argparse.Namespace) -> list[str] | None:
-    named = [getattr(args, option, None) for option in ("response_content_type", "content_type")]
-    return [kind.split(";")[0].strip() for kind in named if kind] or None
-
-
 def cli_config(
     args: argparse.Namespace,
     buckets: Iterable[str],
@@ -207,6 +244,20 @@ def cli_config(
     """A :class:`Config` for the buckets named on the command line, checked
     by the same rules as the Lambda's (errors name the option at fault).
     With ``uploads``, every key may be uploaded to, up to S3's own limit."""
+    raw, names = _bucket_settings(args)
+    names |= {"region": region_source}
+    configs = {name: bucket_config(name, raw, names, {}, region) for name in dict.fromkeys(buckets)}
+    if uploads:
+        configs = {
+            name: c._replace(upload_prefixes=("",), max_upload_size=MAX_OBJECT_SIZE) for name, c in configs.items()
+        }
+    return Config(buckets=configs, region=region, endpoints=endpoints(args, environ))
+
+
+def _bucket_settings(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
+    """The settings of every bucket named, as the Lambda's configuration
+    would give them, and the option each one's error should name."""
+    types = _content_type_options(args)
     raw = {
         "role_arn": args.role_arn,
         "external_id": args.external_id,
@@ -216,19 +267,13 @@ def cli_config(
         "max_expires": MAX_PRESIGN_EXPIRES,
         "default_expires": DEFAULT_EXPIRES_IN,
         # ...and the user's own judgement of which types to name.
-        "allowed_content_types": _named_types(args),
+        "allowed_content_types": [media_type(value) for _, value in types] or None,
     }
     # Errors name what the user typed (or where the region came from).
     options = {
         "role_arn": "--role-arn",
         "external_id": "--external-id",
         "role_duration": "--role-duration",
-        "allowed_content_types": "--response-content-type",
+        "allowed_content_types": types[0][0] if types else "--content-type",
     }
-    names = {key: options.get(key, key) for key in BUCKET_KEYS} | {"region": region_source}
-    configs = {name: bucket_config(name, raw, names, {}, region) for name in dict.fromkeys(buckets)}
-    if uploads:
-        configs = {
-            name: c._replace(upload_prefixes=("",), max_upload_size=MAX_OBJECT_SIZE) for name, c in configs.items()
-        }
-    return Config(buckets=configs, region=region, endpoints=endpoints(args, environ))
+    return raw, {key: options.get(key, key) for key in BUCKET_KEYS}

@@ -23,6 +23,7 @@ from typing import TextIO
 from ..errors import XpresignError
 from .definition import PROG, UsageError, build_parser
 from .exit_codes import ExitCode, exit_code_for
+from .progress import Stderr
 from .streams import Streams
 
 
@@ -41,7 +42,11 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
-    streams = Streams(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
+    # Python sets a stream to None when its descriptor was closed (`>&-`).
+    streams = Streams(stdin or sys.stdin, stdout or sys.stdout, Stderr(stderr or sys.stderr or _Discard()))
+    if streams.stdout is None:
+        # Every program prints its result there: refuse before anything is signed or sent.
+        return fail(streams, "stdout is closed", ExitCode.ERROR)
     warnings = _WarningsToStderr(streams.stderr)
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -67,11 +72,21 @@ def main(
         warnings.close()
 
 
+class _Discard:
+    """Where errors go when stderr is closed: the exit status still tells."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 class _WarningsToStderr(logging.Handler):
     """The library's warnings (an STS refusal's detail, a role-chaining
     retry) as ``xpresign: warning: ...`` lines; ``--quiet`` drops them."""
 
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: Stderr):
         super().__init__(logging.WARNING)
         self.quiet = False
         self._stream = stream

@@ -10,8 +10,14 @@ import argparse
 
 from .. import __version__
 from ..checks import Invalid, whole_number
-from ..config_bucket import MAX_OBJECT_SIZE
-from ..values import MAX_PRESIGN_EXPIRES, MAX_ROLE_DURATION, MIN_ROLE_DURATION, ROLE_CHAINING_MAX_SECONDS
+from ..config_bucket import MAX_SINGLE_UPLOAD_SIZE
+from ..values import (
+    LAMBDA_RUNTIMES,
+    MAX_PRESIGN_EXPIRES,
+    MAX_ROLE_DURATION,
+    MIN_ROLE_DURATION,
+    ROLE_CHAINING_MAX_SECONDS,
+)
 
 PROG = "xpresign"
 DEFAULT_EXPIRES_IN = 3600
@@ -27,9 +33,23 @@ class UsageError(Exception):
     """A mistake on the command line or in its input; the message says which."""
 
 
+def non_empty(text: str) -> str:
+    """An argparse type: any text but ''."""
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse prints usage + message; we want one line
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def add_argument(self, *names, **kwargs):
+        # The programs read an option as `args.x or default`, so '' would count as not
+        # given: `--role-arn "$UNSET"` would sign with the caller's own credentials.
+        if names[0].startswith("-") and kwargs.get("action", "store") in ("store", "append"):
+            kwargs.setdefault("type", non_empty)
+        return super().add_argument(*names, **kwargs)
 
 
 def whole(low: int, high: int, unit: str = ""):
@@ -105,7 +125,10 @@ def _url_command(commands) -> None:
         "--content-type", metavar="TYPE", help="PUT: the Content-Type signed (default application/octet-stream)"
     )
     url.add_argument(
-        "--content-length", type=whole(0, MAX_OBJECT_SIZE, " of bytes"), metavar="N", help="PUT: the exact size, signed"
+        "--content-length",
+        type=whole(0, MAX_SINGLE_UPLOAD_SIZE, " of bytes"),
+        metavar="N",
+        help="PUT: the exact size, signed (at most 5 GiB, S3's limit for one PUT; larger: xpresign upload)",
     )
     url.add_argument(
         "--checksum-sha256", metavar="BASE64", help="PUT: the SHA-256 of the bytes, signed; S3 verifies it"
@@ -119,7 +142,9 @@ examples:
   xpresign upload film.mp4 s3://classic-movies/uploads/film.mp4 --role-arn arn:aws:iam::111111111111:role/s3_access_role
 
 Files up to 8 MiB are one PUT whose SHA-256 S3 verifies; larger ones are a
-multipart upload in 8 MiB parts, aborted on failure or Ctrl-C.
+multipart upload in 8 MiB parts (over 78 GiB, size/10,000 rounded up to a MiB:
+S3 takes 10,000 parts), aborted on failure, on Ctrl-C, or if FILE changes.
+FILE must be a regular file (not a pipe): its size is read once, up front.
 """
 
 
@@ -256,10 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--runtime",
-        metavar="NAME",
+        choices=LAMBDA_RUNTIMES,
         help=(
-            "the function's Lambda runtime (default: the Terraform module's runtime); when this "
-            "Python is that version, the zip also carries bytecode, for faster cold starts"
+            f"the function's Lambda runtime: {', '.join(LAMBDA_RUNTIMES)} (default: the Terraform module's "
+            "runtime); when this Python is that version, the zip also carries bytecode, for faster cold starts"
         ),
     )
     build.set_defaults(command="build-lambda")

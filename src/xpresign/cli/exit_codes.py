@@ -14,13 +14,15 @@ from ..errors import (
     RoleNotAssumable,
     ServiceUnavailable,
     StsThrottled,
+    UploadTooLarge,
     XpresignError,
 )
 
 
 class ExitCode(IntEnum):
     OK = 0
-    #: Anything else that went wrong (AWS answered in a way we cannot use...).
+    #: Anything else that went wrong (AWS answered in a way we cannot use, a
+    #: file changed or went away during its upload...).
     ERROR = 1
     #: Bad arguments or input: fix the command line (argparse's own status too).
     USAGE = 2
@@ -34,11 +36,13 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 6
     #: ``--check``: no such object.
     NOT_FOUND = 7
+    #: Ctrl-C (128 + SIGINT, as shells report it); an upload in progress is aborted first.
     INTERRUPTED = 130
 
 
 def exit_code_for(error: XpresignError) -> ExitCode:
-    if isinstance(error, (InvalidRequest, ConfigError)):
+    # Too large for a single PUT: the input is at fault, as with a bad option.
+    if isinstance(error, (InvalidRequest, ConfigError, UploadTooLarge)):
         return ExitCode.USAGE
     if isinstance(error, NoCredentials):
         return ExitCode.NO_CREDENTIALS

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TextIO
 
+from .progress import Stderr
+
 
 @dataclass
 class Streams:
     stdin: TextIO
     stdout: TextIO
-    stderr: TextIO
+    stderr: Stderr

@@ -3,9 +3,9 @@
 Signed locally, as ``xpresign url`` signs (botocore's chain, or a role
 assumed from it), through the same upload service as the Lambda: a file of up
 to ``MULTIPART_THRESHOLD`` bytes is one PUT whose SHA-256 checksum S3
-verifies; a larger one is a multipart upload in ``PART_SIZE`` parts, aborted
-if anything fails or the user presses Ctrl-C, so no orphaned parts are left
-to be billed.
+verifies; a larger one is a multipart upload in parts of :func:`part_size`,
+aborted if anything fails, the file changes or the user presses Ctrl-C, so no
+orphaned parts are left to be billed.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ import base64
 import hashlib
 import json
 import os
+import stat as stat_module
+from typing import BinaryIO
 
 from .. import transport
 from ..api import Api
-from ..checks import Invalid, printable_text
 from ..config_bucket import MAX_OBJECT_SIZE
 from ..errors import ServiceUnavailable, UpstreamError, XpresignError
-from ..presigner import MAX_CONTENT_TYPE_BYTES
+from ..multipart import MAX_PART_NUMBER
 from ..values import NO_DEADLINE
 from . import argparser
+from .core import fail
 from .definition import PROG, UsageError
 from .exit_codes import ExitCode
 from .progress import Progress, isatty
@@ -33,7 +35,7 @@ from .url import build_api
 MIB = 1024 * 1024
 #: Files up to this size are one PUT; larger ones go multipart.
 MULTIPART_THRESHOLD = 8 * MIB
-PART_SIZE = 8 * MIB
+MIN_PART_SIZE = 8 * MIB
 #: Parts signed per request to the service.
 PARTS_PER_SIGNING = 100
 #: One part's upload may take this long (a slow link), each retried by S3's client rules.
@@ -41,25 +43,42 @@ PART_TIMEOUT_SECONDS = 300.0
 PART_ATTEMPTS = 3
 
 
+class FileChanged(Exception):
+    """FILE no longer holds the bytes its size promised; the message says what became of the upload."""
+
+    def __init__(self, outcome: str = "nothing was stored"):
+        super().__init__(outcome)
+
+
+def part_size(size: int) -> int:
+    """8 MiB, or more for a file over 10,000 × 8 MiB (~78 GiB): S3 numbers
+    parts 1 to 10,000, so the size is chosen up front, in whole MiB. A 5 TiB
+    object (S3's limit) gets 525 MiB parts, well under S3's 5 GiB a part."""
+    return max(MIN_PART_SIZE, -(-size // (MAX_PART_NUMBER * MIB)) * MIB)
+
+
 def run_upload(args: argparse.Namespace, streams: Streams) -> ExitCode:
     bucket_name, key = argparser.parse_s3_uri(args.destination)
-    try:
-        size = os.path.getsize(args.file)
-    except OSError as exc:
-        raise UsageError(f"FILE: cannot read {args.file[:200]!r}: {exc.strerror}") from None
     argparser.check_signing_options(args)
-    if args.content_type is not None:
+    argparser.check_content_types(args)
+    handle, stat = _open_regular(args.file)
+    with handle:
+        size = stat.st_size
+        if size > MAX_OBJECT_SIZE:
+            raise UsageError(f"FILE {_shown(args.file)} is {size} bytes; S3 objects are at most {MAX_OBJECT_SIZE}")
+        api = build_api(args, [bucket_name], uploads=True)
+        bucket = api.presigner.config.bucket(bucket_name)  # any key, up to S3's limit (cli_config)
         try:
-            printable_text(args.content_type, MAX_CONTENT_TYPE_BYTES)
-        except Invalid as exc:
-            raise UsageError(f"--content-type {exc}") from None
-    api = build_api(args, [bucket_name], uploads=True)
-    bucket = api.presigner.config.bucket(bucket_name)._replace(upload_prefixes=("",), max_upload_size=MAX_OBJECT_SIZE)
-    with open(args.file, "rb") as handle:
-        if size <= MULTIPART_THRESHOLD:
-            etag, parts = _single(api, bucket, key, handle.read(), args.content_type), 1
-        else:
-            etag, parts = _multipart(api, bucket, key, handle, size, args.content_type, streams)
+            if size <= MULTIPART_THRESHOLD:
+                data = _read(handle, size)
+                _check_unchanged(handle, stat)
+                etag, parts = _single(api, bucket, key, data, args.content_type), 1
+            else:
+                etag, parts = _multipart(api, bucket, key, handle, stat, args.content_type, streams)
+        except FileChanged as exc:
+            # Not USAGE: the command was right, and runs once the file is left alone;
+            # the same kind of failure as a file that goes away mid-upload (an OSError).
+            return ExitCode(fail(streams, f"FILE {_shown(args.file)} changed during the upload; {exc}", ExitCode.ERROR))
     result = {"bucket": bucket_name, "key": key, "size": size, "parts": parts, "etag": etag}
     if args.json:
         streams.stdout.write(json.dumps(result) + "\n")
@@ -68,6 +87,47 @@ def run_upload(args: argparse.Namespace, streams: Streams) -> ExitCode:
         if not args.quiet:
             streams.stderr.write(f"{PROG}: uploaded {size} bytes in {parts} part{'s' if parts > 1 else ''}\n")
     return ExitCode.OK
+
+
+def _shown(path: str) -> str:
+    return repr(path[:200])
+
+
+def _open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
+    """``path`` opened for reading, and its status, if it is a regular file:
+    only a regular file's size, taken once up front, is the number of bytes it
+    then yields. (A pipe or /dev/stdin says 0; a directory cannot be read.)
+    The status is the open file's, so a rename in between cannot swap it."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    try:
+        # Non-blocking: opening a FIFO would otherwise wait for a writer before it could be refused.
+        fd = os.open(path, os.O_RDONLY | nonblocking)
+    except OSError as exc:
+        raise UsageError(f"FILE: cannot read {_shown(path)}: {exc.strerror}") from None
+    status = os.fstat(fd)
+    if not stat_module.S_ISREG(status.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat_module.S_ISDIR(status.st_mode) else "not a regular file (a pipe or device)"
+        raise UsageError(f"FILE: cannot read {_shown(path)}: it is {kind}")
+    if nonblocking:
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), status
+
+
+def _read(handle: BinaryIO, size: int) -> bytes:
+    """Exactly ``size`` bytes: the size was signed, or is one part's share."""
+    data = handle.read(size)
+    if len(data) != size:
+        raise FileChanged
+    return data
+
+
+def _check_unchanged(handle: BinaryIO, before: os.stat_result) -> None:
+    """Nothing after the bytes read, and no write since the size was taken
+    (one that kept the size changes the time it was modified)."""
+    after = os.fstat(handle.fileno())
+    if handle.read(1) or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise FileChanged
 
 
 def _put(url: str, data: bytes, headers: dict[str, str]) -> str:
@@ -96,10 +156,13 @@ def _single(api: Api, bucket, key: str, data: bytes, content_type: str | None) -
     return _put(signed.url, data, signed.headers)
 
 
-def _multipart(api: Api, bucket, key: str, handle, size: int, content_type: str | None, streams: Streams):
+def _multipart(
+    api: Api, bucket, key: str, handle: BinaryIO, stat: os.stat_result, content_type: str | None, streams: Streams
+):
     multipart = api.uploads.multipart
+    size, each = stat.st_size, part_size(stat.st_size)
+    count = -(-size // each)
     upload_id, key = multipart.create(bucket, key, content_type)
-    count = -(-size // PART_SIZE)
     progress = Progress(streams.stderr, size, verb="uploading") if isatty(streams.stderr) else None
     etags, done = [], 0
     try:
@@ -107,14 +170,19 @@ def _multipart(api: Api, bucket, key: str, handle, size: int, content_type: str 
             numbers = list(range(first, min(first + PARTS_PER_SIGNING, count + 1)))
             _, urls = multipart.sign_parts(bucket, key, upload_id, numbers, requested=3600, most=PARTS_PER_SIGNING)
             for number, url in urls:
-                chunk = handle.read(PART_SIZE)
+                chunk = _read(handle, min(each, size - (number - 1) * each))
                 etags.append({"part_number": number, "etag": _put(url, chunk, {})})
                 done += len(chunk)
                 if progress is not None:
                     progress.update(done)
+        _check_unchanged(handle, stat)
         etag = multipart.complete(bucket, key, upload_id, etags)
+    except FileChanged:
+        aborted = _abort(multipart, bucket, key, upload_id, streams)
+        raise FileChanged("it was aborted" if aborted else "its parts may be left (see the warning)") from None
     except (XpresignError, KeyboardInterrupt, OSError):
-        _abort(multipart, bucket, key, upload_id, streams)
+        if _abort(multipart, bucket, key, upload_id, streams):
+            streams.stderr.write(f"{PROG}: warning: the upload failed; its parts were deleted (aborted)\n")
         raise
     finally:
         if progress is not None:
@@ -122,9 +190,11 @@ def _multipart(api: Api, bucket, key: str, handle, size: int, content_type: str 
     return etag, count
 
 
-def _abort(multipart, bucket, key: str, upload_id: str, streams: Streams) -> None:
+def _abort(multipart, bucket, key: str, upload_id: str, streams: Streams) -> bool:
+    """Abort the upload, so that no orphaned parts are billed; False, after a warning, if that failed."""
     try:
         multipart.abort(bucket, key, upload_id)
-        streams.stderr.write(f"{PROG}: warning: the upload failed; its parts were deleted (aborted)\n")
     except XpresignError as exc:
         streams.stderr.write(f"{PROG}: warning: could not abort upload {upload_id[:64]}: {exc.message}\n")
+        return False
+    return True

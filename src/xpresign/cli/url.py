@@ -14,6 +14,7 @@ import json
 import os
 
 from ..api import Api
+from ..checks import excerpt
 from ..credentials import CredentialBroker
 from ..errors import XpresignError
 from ..presigner import PresignedUrl, Presigner
@@ -61,9 +62,9 @@ def run_url(args: argparse.Namespace, streams: Streams) -> ExitCode:
     if args.method == "PUT":
         return _run_put(api, args, targets, streams)
 
-    progress = (
-        Progress(streams.stderr, len(targets)) if len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) else None
-    )
+    # Not when the URLs go to the terminal too: they would be glued to the bar, and show the progress anyway.
+    drawn = len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) and not isatty(streams.stdout)
+    progress = Progress(streams.stderr, len(targets)) if drawn else None
     failure: XpresignError | None = None
     warned: set[tuple[int, str]] = set()
     try:
@@ -146,4 +147,7 @@ def _report_failure(streams: Streams, args: argparse.Namespace, bucket: str, key
     if args.json:
         streams.stdout.write(json.dumps({"bucket": bucket, "key": key, "error": error.to_dict()}) + "\n")
     else:
-        streams.stderr.write(f"{PROG}: error: s3://{bucket}/{key}: {error.code}: {error.message}\n")
+        uri = f"s3://{bucket}/{key}"
+        # A key may hold a newline or an escape sequence: as it is, it would add a line or drive the terminal.
+        shown = uri if uri.isprintable() else excerpt(uri)
+        streams.stderr.write(f"{PROG}: error: {shown}: {error.code}: {' '.join(error.message.split())}\n")

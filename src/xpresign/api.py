@@ -33,7 +33,7 @@ from .outcome import DIRECT, Budget, Outcome, error_outcome
 from .presign import presign_s3_url
 from .presigner import Download, Grant, PresignedUrl, Presigner
 from .request_log import logged_key
-from .s3_calls import check_object
+from .s3_calls import check_object, out_of_time
 from .values import NO_DEADLINE, Deadline
 
 __all__ = ["CHECK_URL_SECONDS", "Api", "Outcome", "error_outcome", "parse_json"]
@@ -201,13 +201,20 @@ class Api:
         )
 
     def check(self, download: Download, grant: Grant, deadline: Deadline) -> None:
-        """HEAD the object with the grant's credentials: NoSuchKey, AccessDenied..."""
+        """HEAD the object with the grant's credentials: NoSuchKey, AccessDenied...
+        Signed when it runs, not at the grant's second: a batch's checks run
+        after all its items are signed, and a HEAD signed too early would come
+        back as an expired signature's 403, read as AccessDenied."""
+        now = max(grant.now, int(self.presigner.clock()))
+        left = grant.ends_at - now
+        if left < 1:
+            raise out_of_time()
         head = presign_s3_url(
             grant.endpoint,
             download.key,
             grant.credentials,
-            expires_in=min(CHECK_URL_SECONDS, grant.expires_in),
-            now=grant.now,
+            expires_in=min(CHECK_URL_SECONDS, left),
+            now=now,
             method="HEAD",
             version_id=download.version_id,
         )

@@ -16,7 +16,9 @@ Refresh policy for one cached session (``RefreshingCredentials``):
   session) triggers a blocking refresh when a new session would add at least
   ``MIN_REFRESH_GAIN_SECONDS``; otherwise its expiry is capped;
 * after a failed refresh, refreshing first for a longer life pauses for
-  ``REFRESH_FIRST_HOLD_DOWN_SECONDS``, serving the cached session.
+  ``REFRESH_FIRST_HOLD_DOWN_SECONDS``, serving the cached session;
+* a role asked for a session too short for those windows (STS allows 900 s)
+  gets shares of it instead (``ADVISORY_REFRESH_SHARE``, ``MANDATORY_REFRESH_SHARE``).
 
 Why inline and not on a background thread: Lambda freezes the environment as
 soon as the handler returns, so a background STS call can sit suspended,
@@ -35,7 +37,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from .errors import StsUnavailable, XpresignError
@@ -59,6 +61,11 @@ logger = logging.getLogger(__name__)
 ADVISORY_REFRESH_SECONDS = 15 * 60
 #: Refuse to sign with credentials this close to expiry; refresh first (botocore's value).
 MANDATORY_REFRESH_SECONDS = 10 * 60
+#: A short role session (STS's minimum is 900 s) would be born inside those
+#: windows and refreshed on every request: for one, they are these shares of
+#: the duration asked for.
+ADVISORY_REFRESH_SHARE = 1 / 2
+MANDATORY_REFRESH_SHARE = 1 / 3
 #: A refresh made only to give a longer expiry must gain at least this much;
 #: bounds such refreshes to one per this interval per session.
 MIN_REFRESH_GAIN_SECONDS = 5 * 60
@@ -284,6 +291,15 @@ class CredentialBroker:
             session = self._session(role)
         return session.get(min_seconds_left, deadline)
 
+    def holds_sessions(self, roles: Iterable[RoleSpec | None]) -> bool:
+        """Whether signing for each of ``roles`` (None: the source's own) needs no fetch first."""
+        for role in roles:
+            # No source session: a source that does not expire, which loads without a call.
+            session = self._source_session if role is None else self._sessions.get(role)
+            if (session is None and role is not None) or (session is not None and session._current is None):
+                return False
+        return True
+
     def source_credentials(self, min_seconds_left: float = 0, deadline: Deadline = NO_DEADLINE) -> Credentials:
         if self._source_session is not None:
             return self._source_session.get(min_seconds_left, deadline)
@@ -311,7 +327,15 @@ class CredentialBroker:
                     # The source's own early refresh applies to what signs the AssumeRole.
                     return assume(role, self.source_credentials(deadline=deadline), deadline)
 
-                session = RefreshingCredentials(fetch, clock=self._clock, spawn=self._spawn)
+                # A short session (STS allows 900 s) would be born inside the windows.
+                duration = role.duration_seconds
+                session = RefreshingCredentials(
+                    fetch,
+                    clock=self._clock,
+                    spawn=self._spawn,
+                    advisory_seconds=min(ADVISORY_REFRESH_SECONDS, duration * ADVISORY_REFRESH_SHARE),
+                    mandatory_seconds=min(MANDATORY_REFRESH_SECONDS, duration * MANDATORY_REFRESH_SHARE),
+                )
                 self._sessions[role] = session
             return session
 

@@ -17,7 +17,7 @@ from .checks import Invalid, excerpt, printable_text
 from .config import BucketConfig, Config
 from .content_types import allowed as content_type_allowed
 from .credentials import CredentialBroker
-from .errors import InvalidParameter, KeyNotAllowed, StsUnavailable
+from .errors import InvalidParameter, KeyNotAllowed, NoCredentials, StsUnavailable
 from .expiry import effective_expiry, iso8601, validate_expires_in
 from .presign import (
     METHODS,
@@ -84,6 +84,11 @@ class Grant(NamedTuple):
     amz: str  # X-Amz-Date of ``now``
     scope: SigningScope
 
+    @property
+    def ends_at(self) -> int:
+        """When what it signs stops working (epoch seconds), within the credentials' life."""
+        return self.now + self.expires_in
+
 
 class Download(NamedTuple):
     """One download, checked: everything needed to sign it but the grant."""
@@ -139,7 +144,7 @@ class Presigner:
     def __init__(self, config: Config, broker: CredentialBroker, *, clock=time.time):
         self.config = config
         self.broker = broker
-        self._clock = clock
+        self.clock = clock  # epoch seconds; the tests move it
         #: (requested seconds, the grant): the last decision, reused within its second.
         self._last_grant: tuple[int, Grant] | None = None
         self._endpoints = {
@@ -188,7 +193,7 @@ class Presigner:
         signature (measured on a warm Function URL GET)."""
         wanted, capped_by = effective_expiry(requested, bucket.max_expires, None)
         credentials = self.broker.credentials(bucket.role, wanted + EXPIRY_SAFETY_MARGIN_SECONDS, deadline)
-        now = int(self._clock())
+        now = int(self.clock())
         last = self._last_grant
         if last is not None:
             last_requested, last_grant = last
@@ -202,8 +207,13 @@ class Presigner:
         left = credentials.seconds_left(now)
         seconds, capped = effective_expiry(wanted, None, None if left is None else left - EXPIRY_SAFETY_MARGIN_SECONDS)
         if seconds < 1:
-            # The broker never hands out credentials this close to expiry; if it
-            # ever did, refusing beats promising a URL that is already dead.
+            # Refusing beats promising a URL that is already dead. A role's
+            # session or a refreshing source renews itself; anything else
+            # (exported keys with AWS_CREDENTIAL_EXPIRATION) only a person renews.
+            if bucket.role is None and not getattr(self.broker.source, "refreshes", False):
+                raise NoCredentials(
+                    f"the credentials end at {iso8601(int(credentials.expires_at))}, too soon to sign with: renew them"
+                )
             raise StsUnavailable("no credentials with time left to sign; try again", retry_after=1)
         amz = amz_date(now)
         endpoint = self.endpoint(bucket)

@@ -22,10 +22,15 @@ TIMEOUT_SECONDS = 3.0
 RETRY_AFTER_SECONDS = 2
 
 
+def out_of_time() -> ServiceUnavailable:
+    """The check could not run in time: the invocation's, or the grant's."""
+    return ServiceUnavailable("no time was left to check the object", retry_after=RETRY_AFTER_SECONDS)
+
+
 def _timeout(deadline: Deadline) -> float:
     timeout = transport.attempt_timeout(deadline, TIMEOUT_SECONDS)
     if timeout is None:
-        raise ServiceUnavailable("no time was left to check the object", retry_after=RETRY_AFTER_SECONDS)
+        raise out_of_time()
     return timeout
 
 

@@ -14,12 +14,12 @@ Each request becomes a :class:`ServeRequest` (the view
   ``RequestTimeout``) and to be answered (its :class:`~xpresign.values.Deadline`
   bounds every STS and S3 call; past it, 503 ``ServiceUnavailable``);
 * **threads**: the router is synchronous. A request that may wait on the
-  network (the first signing session from STS, an existence check or an
-  upload route on S3, a JWT's JWKS) runs on a thread pool, so the event loop
-  keeps serving; one that only signs runs on the loop: measured in-process,
-  30 µs a GET, against 110-175 µs with the hop to a thread and back. Once
-  warm, a signing request can still wait on STS in two rare cases, both
-  bounded by its deadline: the background refresh has failed until the
+  network (a signing session from STS, until every bucket's is cached; an
+  existence check or an upload route on S3; a JWT's JWKS) runs on a thread
+  pool, so the event loop keeps serving; one that only signs runs on the loop:
+  measured in-process, 30 µs a GET, against 110-175 µs with the hop to a
+  thread and back. Once warm, a signing request can still wait on STS, and
+  hold the loop while it does, in two rare cases, both bounded by its deadline: the background refresh has failed until the
   session's last 10 minutes (STS is down), or it asks for a longer expiry
   than the session has left (a refresh first, at most once per 5 minutes);
 * **preflights and health** need no credential: a browser sends none with an
@@ -145,9 +145,13 @@ class Service:
     def __init__(self, router: Router, gate: Authenticator):
         self.router = router
         self.gate = gate
-        #: A request to the API was answered: the signing session is cached,
-        #: and the broker refreshes it in the background from now on.
+        #: Every bucket's signing session is cached (a bucket whose role has
+        #: none would wait on STS), and the broker refreshes them in the
+        #: background from now on.
         self.warm = False
+        presigner = router.api.presigner
+        self._roles = {bucket.role for bucket in presigner.config.buckets.values()}
+        self._broker = presigner.broker
 
     def may_wait(self, request: ServeRequest) -> bool:
         """Whether answering may wait on the network: the first signing
@@ -168,8 +172,8 @@ class Service:
             if request.method != "OPTIONS" and request.path != HEALTH_PATH:
                 caller = self.gate.caller(request.headers, request.path, deadline)
             outcome = self.router.route(request, UNLIMITED, deadline)
-            if outcome.status == HTTPStatus.OK and request.path == API_PATH:
-                self.warm = True
+            if not self.warm and outcome.status == HTTPStatus.OK and request.path == API_PATH:
+                self.warm = self._broker.holds_sessions(self._roles)
         except Unauthorized as error:
             outcome = error_outcome(error)
             outcome.headers["WWW-Authenticate"] = challenge(error)

@@ -97,3 +97,31 @@ def test_an_unchanged_file_still_uploads_in_its_parts(two_accounts, tmp_path):
     assert (code, out.strip()) == (ExitCode.OK, f"s3://{two_accounts.bucket}/{key}")
     assert err == f"xpresign: uploaded {SIZE} bytes in 3 parts\n"
     assert admin_s3(two_accounts).get_object(Bucket=two_accounts.bucket, Key=key)["Body"].read() == data
+
+
+@pytest.mark.parametrize("slow", [False, True], ids=["fast link", "slow link"])
+def test_parts_are_signed_again_before_their_urls_could_expire(slow, two_accounts, tmp_path, monkeypatch):
+    """100 parts are signed at a time; on a slow link the last of them reached
+    S3 after their URLs had expired (403), and the upload was aborted. A part
+    that might arrive after its signing ends is signed again first."""
+    from xpresign.cli import upload as program
+    from xpresign.multipart import Multipart
+
+    if slow:  # every part might take longer than any signing lasts
+        monkeypatch.setattr(program, "PART_TIMEOUT_SECONDS", 10.0**9)
+    signings = []
+    real_sign = Multipart.sign_parts
+
+    def counted(self, bucket, key, upload, numbers, **options):
+        signings.append(list(numbers))
+        return real_sign(self, bucket, key, upload, numbers, **options)
+
+    monkeypatch.setattr(Multipart, "sign_parts", counted)
+    path = tmp_path / "three-parts.bin"
+    data = os.urandom(SIZE)
+    path.write_bytes(data)
+    key = f"uploads/cli/resigned-{slow}.bin"
+    code, _, err = upload(two_accounts, path, key)
+    assert code == ExitCode.OK, err
+    assert signings == ([[1, 2, 3], [2, 3], [3]] if slow else [[1, 2, 3]])
+    assert admin_s3(two_accounts).get_object(Bucket=two_accounts.bucket, Key=key)["Body"].read() == data

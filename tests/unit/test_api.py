@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -21,6 +22,7 @@ from xpresign.credentials import CredentialBroker, EnvironmentCredentials
 from xpresign.errors import AccessDenied, InvalidRequest, MalformedJson, NoSuchKey, StsThrottled
 from xpresign.presign import Presigner
 from xpresign.sts import RETRY_AFTER_SECONDS, StsClient
+from xpresign.values import NO_DEADLINE
 
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
 BUCKET = "classic-movies"
@@ -400,3 +402,36 @@ def test_parse_json_reads_any_json_value():
 def test_no_result_or_log_holds_a_signature():
     outcome = make_api().handle({"key": KEY})
     assert not re.search(r"X-Amz|Signature|wJalrXUtnFEMI", json.dumps(outcome.log))
+
+
+def test_a_check_is_signed_when_it_runs_within_its_grant():
+    """A batch signs every item, then checks: a HEAD signed at the grant's
+    second came back expired from S3 after 60 s, read as AccessDenied."""
+    from xpresign.errors import ServiceUnavailable
+    from xpresign.sigv4 import amz_date
+
+    checker = RecordingChecker()
+    api = make_api(checker=checker)
+    bucket = api.presigner.config.bucket()
+    download = api.presigner.download(KEY, bucket=bucket, requested=900)
+    grant = api.presigner.grant(bucket, 900)
+    api.presigner.clock = lambda: NOW + 100
+    api.check(download, grant, NO_DEADLINE)
+    head = url_query(checker.urls[-1])
+    assert (head["X-Amz-Date"], head["X-Amz-Expires"]) == (amz_date(NOW + 100), "60")
+    api.presigner.clock = lambda: NOW + 870  # 30 s of the grant left: the HEAD ends with it
+    api.check(download, grant, NO_DEADLINE)
+    assert url_query(checker.urls[-1])["X-Amz-Expires"] == "30"
+    api.presigner.clock = lambda: NOW + 900
+    with pytest.raises(ServiceUnavailable, match="no time was left"):
+        api.check(download, grant, NO_DEADLINE)
+
+
+def test_credentials_nothing_will_renew_are_no_credentials_not_try_again():
+    """Exported keys with AWS_CREDENTIAL_EXPIRATION close to their end: a 503
+    "try again" every second would never succeed."""
+    ending = datetime.fromtimestamp(NOW + 30, tz=UTC).isoformat()
+    api = make_api({"AWS_SESSION_TOKEN": "token", "AWS_CREDENTIAL_EXPIRATION": ending})
+    outcome = api.handle({"key": KEY})
+    assert (outcome.status, outcome.body["error"]["code"]) == (500, "NoCredentials")
+    assert "renew them" in outcome.body["error"]["message"] and "Retry-After" not in outcome.headers

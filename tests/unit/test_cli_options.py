@@ -140,3 +140,22 @@ def test_errors_map_to_one_exit_code_each(error, code):
     from xpresign.cli.exit_codes import exit_code_for
 
     assert exit_code_for(getattr(errors, error)("x")) == code
+
+
+def test_a_cap_is_warned_about_once_though_the_credentials_cap_shrinks_each_second():
+    import argparse
+    import io
+
+    from xpresign.cli.streams import Streams
+    from xpresign.cli.url import _print_result
+    from xpresign.presigner import PresignedUrl
+
+    err = io.StringIO()
+    streams = Streams(io.StringIO(), io.StringIO(), err)
+    args, warned = argparse.Namespace(json=False, quiet=False), set()
+    for left in (3540, 3539, 3538):
+        _print_result(streams, args, PresignedUrl("https://h/k?q", "b", "k", "t", left, "credentials"), warned)
+    _print_result(streams, args, PresignedUrl("https://h/k?q", "b", "k", "t", 600, "policy"), warned)
+    assert err.getvalue() == (
+        "xpresign: warning: expiry capped to 3540 s (credentials)\nxpresign: warning: expiry capped to 600 s (policy)\n"
+    )

@@ -179,6 +179,25 @@ def test_window_boundaries(clock, sts, seconds_left, window):
         assert served.seconds_left(clock()) == SESSION_SECONDS
 
 
+@pytest.mark.parametrize("spawn", [None, run_now], ids=["inline (Lambda)", "background (serve)"])
+def test_a_short_role_session_is_not_refreshed_on_every_request(clock, spawn):
+    """A 900-second role_duration (STS's minimum) gave sessions born inside
+    the 15-minute window: 600 requests over 10 minutes made 600 AssumeRole calls."""
+    short = Sts(clock, lifetime=900)
+    broker = CredentialBroker(
+        StaticCredentials(Credentials("AKIASOURCE", "source-secret")),
+        lambda role, source, deadline: short(deadline),
+        clock=clock,
+        spawn=spawn,
+    )
+    role = RoleSpec("arn:aws:iam::111111111111:role/r", duration_seconds=900)
+    for _ in range(600):
+        assert broker.credentials(role).seconds_left(clock()) > 0
+        clock.advance(1)
+    # Early refresh at half the duration asked for (450 s), then 450 s into the next.
+    assert short.calls == 2
+
+
 def test_advisory_window_refreshes_once_in_the_background(clock, sts):
     spawn = DeferredSpawn()
     session, first = warm(sts, clock, spawn)

@@ -228,3 +228,39 @@ def test_uppys_upload_id_reaches_s3_as_the_browser_encoded_it(path, raw_path, up
     answer = call(app, path=path, query=b"key=uploads%2Fabc%2Fa.bin", headers=[bearer()], raw_path=raw_path)
     assert answer.status == 200, answer.body
     assert f"partNumber=2&uploadId={upload_id}&" in answer.json()["url"]
+
+
+def test_it_is_warm_only_when_every_buckets_session_is_cached():
+    """A request for a bucket whose role has no session yet waits on STS: on
+    the event loop, it stalled every other connection, health checks included."""
+    from xpresign.api import Api
+    from xpresign.config import load_config
+    from xpresign.credentials import CredentialBroker, StaticCredentials
+    from xpresign.presigner import Presigner
+    from xpresign.router import Router
+    from xpresign.serve_app import Service
+    from xpresign.serve_auth import Authenticator
+    from xpresign.values import Credentials, Deadline
+
+    document = {
+        "buckets": {
+            "a": {"bucket": "bucket-a", "role_arn": "arn:aws:iam::111111111111:role/a"},
+            "b": {"bucket": "bucket-b", "role_arn": "arn:aws:iam::111111111111:role/b"},
+        }
+    }
+    config = load_config({"XPRESIGN_CONFIG": json.dumps(document), "AWS_REGION": "us-east-1"})
+    assumed = []
+
+    def assume_role(role, source, deadline):
+        assumed.append(role.role_arn)
+        return Credentials("ASIASESSION", "secret", "token", time.time() + 3600)
+
+    broker = CredentialBroker(StaticCredentials(Credentials("AKIASOURCE", "s")), assume_role)
+    service = Service(Router(Api(Presigner(config, broker)), owns_paths=True), Authenticator(TOKEN, None))
+    signed = request(b"key=k&bucket=a")
+    assert service.may_wait(signed)
+    assert service.answer(signed, Deadline.after(5))[0].status == 200
+    assert not service.warm and service.may_wait(request(b"key=k&bucket=b"))  # b's role has no session
+    assert service.answer(request(b"key=k&bucket=b"), Deadline.after(5))[0].status == 200
+    assert service.warm and not service.may_wait(request(b"key=k&bucket=a"))
+    assert assumed == ["arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/b"]

@@ -164,15 +164,21 @@ def _multipart(
     count = -(-size // each)
     upload_id, key = multipart.create(bucket, key, content_type)
     progress = Progress(streams.stderr, size, verb="uploading") if isatty(streams.stderr) else None
-    etags, done = [], 0
+    etags, done, number = [], 0, 1
     try:
-        for first in range(1, count + 1, PARTS_PER_SIGNING):
-            numbers = list(range(first, min(first + PARTS_PER_SIGNING, count + 1)))
-            _, urls = multipart.sign_parts(bucket, key, upload_id, numbers, requested=3600, most=PARTS_PER_SIGNING)
-            for number, url in urls:
-                chunk = _read(handle, min(each, size - (number - 1) * each))
-                etags.append({"part_number": number, "etag": _put(url, chunk, {})})
+        while number <= count:
+            numbers = list(range(number, min(number + PARTS_PER_SIGNING, count + 1)))
+            grant, urls = multipart.sign_parts(bucket, key, upload_id, numbers, requested=3600, most=PARTS_PER_SIGNING)
+            for part, url in urls:
+                # A slow link can outlast a signing: a part that might reach S3
+                # after its URL expires is signed again (the first one of a
+                # signing always goes, however short the credentials left it).
+                if part > numbers[0] and api.presigner.clock() + PART_TIMEOUT_SECONDS > grant.ends_at:
+                    break
+                chunk = _read(handle, min(each, size - (part - 1) * each))
+                etags.append({"part_number": part, "etag": _put(url, chunk, {})})
                 done += len(chunk)
+                number = part + 1
                 if progress is not None:
                     progress.update(done)
         _check_unchanged(handle, stat)

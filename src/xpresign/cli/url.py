@@ -66,7 +66,7 @@ def run_url(args: argparse.Namespace, streams: Streams) -> ExitCode:
     drawn = len(targets) > PROGRESS_THRESHOLD and isatty(streams.stderr) and not isatty(streams.stdout)
     progress = Progress(streams.stderr, len(targets)) if drawn else None
     failure: XpresignError | None = None
-    warned: set[tuple[int, str]] = set()
+    warned: set[str] = set()
     try:
         for done, (bucket, key) in enumerate(targets, start=1):
             result, error = _sign(api, args, bucket, key)
@@ -138,8 +138,9 @@ def _print_result(streams: Streams, args: argparse.Namespace, result, warned: se
         streams.stdout.write(json.dumps(result.to_dict()) + "\n")
         return
     streams.stdout.write(result.url + "\n")
-    if result.capped_by and not args.quiet and (result.expires_in, result.capped_by) not in warned:
-        warned.add((result.expires_in, result.capped_by))
+    # Once per kind of cap: the credentials' cap shrinks by a second every second.
+    if result.capped_by and not args.quiet and result.capped_by not in warned:
+        warned.add(result.capped_by)
         streams.stderr.write(f"{PROG}: warning: expiry capped to {result.expires_in} s ({result.capped_by})\n")
 
 

@@ -121,7 +121,7 @@ class UploadApi:
         parts = multipart.list_parts(bucket, key, upload, deadline)
         listed = [{"part_number": p.part_number, "etag": p.etag, "size": p.size} for p in parts]
         text = json.dumps({"parts": listed, "bucket": bucket.alias, "key": key, "upload_id": upload})
-        if budget.limit is not None and budget.cost(text) > budget.room:  # 10,000 parts come near ALB's 1 MB
+        if not budget.fits(text):  # 10,000 parts come near ALB's 1 MB
             raise ResponseTooLarge(
                 f"the list of {len(listed)} parts does not fit in one answer through this front door"
             )
@@ -145,7 +145,7 @@ class UploadApi:
             "capped_by": grant.capped_by,
         }
         text = json.dumps(body)
-        if budget.limit is not None and budget.cost(text) > budget.room:
+        if not budget.fits(text):
             each = budget.cost(json.dumps(body["parts"][0])) + 2
             fit = max(0, int((budget.room - (budget.cost(text) - len(urls) * each)) // each))
             raise ResponseTooLarge(

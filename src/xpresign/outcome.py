@@ -115,6 +115,10 @@ class Budget(NamedTuple):
     def room(self) -> float:
         return float("inf") if self.limit is None else self.limit - ENVELOPE_RESERVE
 
+    def fits(self, text: str) -> bool:
+        """Whether a body of ``text`` (ASCII JSON) can go out through this front door."""
+        return self.limit is None or self.cost(text) <= self.room
+
 
 #: A direct invocation: the runtime posts the returned value as JSON.
 DIRECT = Budget(LAMBDA_RESPONSE_LIMIT, escaped=False)

@@ -266,8 +266,8 @@ def _section(result: Result, target: Target, profiles: list, plan: Plan, agent) 
             f"the record, dispatching it) is about {format_duration_ns(dropped - unlogged)}.",
             "A line that cost xpresign nothing to build and dispatch would leave the GET at the handler with its "
             f"line off plus the runtime's share: about {format_duration_ns(unlogged + handler - dropped)}, "
-            f"{format_ratio(ratio(unlogged + handler - dropped, signer))} the signer alone. That is the nearest "
-            "this target can come without dropping the line or cutting the handler's answer itself.",
+            f"{format_ratio(ratio(unlogged + handler - dropped, signer))} the signer alone: the least a GET can "
+            "cost with the runtime's handler writing its line.",
         ],
         profiles=profiles,
         draw=lambda figure: simple_bars(

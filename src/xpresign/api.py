@@ -32,7 +32,7 @@ from .fields import GET_FIELDS, METHODS, known_list, unknown_field
 from .outcome import DIRECT, Budget, Outcome, error_outcome
 from .presign import presign_s3_url
 from .presigner import Download, Grant, PresignedUrl, Presigner
-from .request_log import logged_key
+from .request_log import logged_key, result_fields
 from .s3_calls import check_object, out_of_time
 from .values import NO_DEADLINE, Deadline
 
@@ -119,45 +119,52 @@ class Api:
                 return self.uploads.action(request, budget, deadline)
             if request.get("method", "GET") != "GET":
                 upload = self.uploads.upload(request, None, deadline)
-                return Outcome(200, upload.to_dict(), log=result_log(upload))
+                return Outcome(200, upload.to_dict(), log=result_fields(upload))
             result = self.get(self.parse_get(request, Defaults()), deadline)
-            return Outcome(200, None, log=result_log(result), result=result)
+            return Outcome(200, None, result=result)
         except XpresignError as error:
             return error_outcome(error, request_log(request))
 
     def handle_query(
         self, query: Mapping[str, str], *, budget: Budget = DIRECT, deadline: Deadline = NO_DEADLINE
     ) -> Outcome:
-        """A GET's query string. The common case, a plain key (and maybe
-        ``expires_in``) in the only bucket, takes a short path: measured on a
-        warm Function URL GET, the general path costs ~3x the signing itself."""
-        bucket = self._only_bucket
-        presigner = self.presigner
-        if bucket is not None and "key" in query and (len(query) == 1 or (len(query) == 2 and "expires_in" in query)):
-            key = presigner.plain_key(bucket, query["key"])
-            if key is not None:
-                try:
-                    expires_in = query.get("expires_in")
-                    requested = (
-                        bucket.default_expires if expires_in is None else validate_expires_in(expires_in, text=True)
-                    )
-                    grant = presigner.grant(bucket, requested, deadline)
-                except XpresignError as error:
-                    return error_outcome(error, {"key": key, "items": 1})
-                result = PresignedUrl(
-                    presigner.sign_plain(key, grant),
-                    bucket.alias,
-                    key,
-                    grant.expires_at,
-                    grant.expires_in,
-                    grant.capped_by,
-                )
-                return Outcome(200, None, log=result_log(result), result=result)
+        """A GET's query string."""
+        try:
+            result = self.plain_get(query, deadline)
+        except XpresignError as error:
+            return self.query_error(error, query)
+        if result is not None:
+            return Outcome(200, None, result=result)
         try:
             request = query_request(query)
         except XpresignError as error:
             return error_outcome(error, request_log(query))
         return self.handle(request, budget=budget, deadline=deadline)
+
+    @staticmethod
+    def query_error(error: XpresignError, query: Mapping[str, str]) -> Outcome:
+        """The answer when :meth:`plain_get` raises: the key goes in the log line."""
+        return error_outcome(error, {"key": query["key"], "items": 1})
+
+    def plain_get(self, query: Mapping[str, str], deadline: Deadline = NO_DEADLINE) -> PresignedUrl | None:
+        """The common case's short path: a plain key (and maybe ``expires_in``)
+        in the only bucket, signed; None for any other query, which the general
+        path reads. Raises what the general path would. Measured on a warm
+        Function URL GET, the general path costs ~3x the signing itself; the
+        Lambda handler calls this before its router (benchmarks section 7)."""
+        bucket = self._only_bucket
+        if bucket is None or "key" not in query or not (len(query) == 1 or (len(query) == 2 and "expires_in" in query)):
+            return None
+        presigner = self.presigner
+        key = presigner.plain_key(bucket, query["key"])
+        if key is None:
+            return None
+        expires_in = query.get("expires_in")
+        requested = bucket.default_expires if expires_in is None else validate_expires_in(expires_in, text=True)
+        grant = presigner.grant(bucket, requested, deadline)
+        return PresignedUrl(
+            presigner.sign_plain(key, grant), bucket.alias, key, grant.expires_at, grant.expires_in, grant.capped_by
+        )
 
     # --- one download ------------------------------------------------------------
 
@@ -231,18 +238,6 @@ class Api:
 
 
 # --- log lines: bucket, key, counts and expiry; never the URL ------------------------
-
-
-def result_log(result) -> dict:
-    """The log fields of one result (a download or an upload)."""
-    return {
-        "bucket": result.bucket,
-        "key": result.key,
-        "items": 1,
-        "expires_in": result.expires_in,
-        "capped_by": result.capped_by,
-        "outcome": "ok",
-    }
 
 
 def request_log(request: object) -> dict:

@@ -22,12 +22,9 @@ class Cors:
     def __init__(self, allow_origins: tuple[str, ...]):
         self._origins = frozenset(allow_origins)
         self._any = "*" in self._origins
-
-    @property
-    def enabled(self) -> bool:
-        """Whether any origin is allowed: when not, a caller need not even read
-        the request's headers (a measurable cost on the hot path)."""
-        return bool(self._origins)
+        #: Whether any origin is allowed: when not, a caller need not even read
+        #: the request's headers (a measurable cost on the hot path).
+        self.enabled = bool(self._origins)
 
     def allowed_origin(self, headers: Mapping[str, str]) -> str | None:
         origin = headers.get("origin")

@@ -49,7 +49,11 @@ def _str(value: object) -> str | None:
 
 def _strings(value: object) -> dict[str, str]:
     """A mapping's string entries: the others read as absent."""
-    return {k: v for k, v in _dict(value).items() if type(k) is str and type(v) is str}
+    strings = {}
+    for k, v in _dict(value).items():  # a loop, not a comprehension: no frame of its own (3.11)
+        if type(k) is str and type(v) is str:
+            strings[k] = v
+    return strings
 
 
 def parse_query(raw: str) -> dict[str, str]:
@@ -187,7 +191,10 @@ class HttpApiEvent(HttpEvent):
 
     @property
     def caller(self) -> str | None:
-        iam = _dict(_dict(self.request_context.get("authorizer")).get("iam"))
+        authorizer = self.request_context.get("authorizer")
+        if authorizer is None:  # no IAM auth: the common case, answered first
+            return None
+        iam = _dict(_dict(authorizer).get("iam"))
         return _str(iam.get("userArn")) or _str(iam.get("accountId"))
 
 
@@ -262,7 +269,7 @@ def parse_event(event: object) -> HttpEvent | None:
     context = _dict(event.get("requestContext"))
     if "elb" in context:
         return AlbEvent(event, context)
-    if event.get("version") == "2.0" and isinstance(context.get("http"), Mapping):
+    if event.get("version") == "2.0" and _dict(context.get("http")) is not _EMPTY:
         domain = _str(context.get("domainName")) or ""
         return FunctionUrlEvent(event, context) if ".lambda-url." in domain else HttpApiEvent(event, context)
     if "httpMethod" in event and context:

@@ -19,14 +19,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from . import outcome as budgets
 from .api import Api
 from .config import Config
 from .errors import ConfigError, XpresignError
 from .events import HttpEvent, parse_event
-from .outcome import Outcome, error_outcome, http_answer, internal_error
+from .outcome import RESPONSE_HEADERS, Outcome, error_outcome, http_answer, internal_error
+from .presigner import PresignedUrl
 from .request_log import RequestLog
 from .router import Router
 from .values import NO_DEADLINE, Deadline
@@ -36,12 +37,26 @@ DEADLINE_MARGIN_SECONDS = 0.5
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+class InvocationDeadline:
+    """The invocation's deadline, less the margin, as the runtime's context
+    keeps it: read when a network call asks, with the ``remaining()`` of
+    :class:`~xpresign.values.Deadline`. A warm GET makes no call and never
+    asks; making a ``Deadline`` up front cost ~1.6 µs of a ~20 µs warm GET
+    (measured, benchmarks section 7)."""
+
+    __slots__ = ("_remaining_ms",)
+
+    def __init__(self, remaining_ms: Callable[[], int]):
+        self._remaining_ms = remaining_ms
+
+    def remaining(self) -> float:
+        return self._remaining_ms() / 1000 - DEADLINE_MARGIN_SECONDS
+
+
 def deadline_of(context: object) -> Deadline:
     """The invocation's deadline, less the margin; none without a context."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining is None:
-        return NO_DEADLINE
-    return Deadline.after(remaining() / 1000 - DEADLINE_MARGIN_SECONDS)
+    return NO_DEADLINE if remaining is None else InvocationDeadline(remaining)
 
 
 class App:
@@ -51,7 +66,8 @@ class App:
         self.config = config
         self.api = api
         self.router = Router(api)
-        self._log = RequestLog(json_format=json_logs)  # Lambda's JSON log format (AWS_LAMBDA_LOG_FORMAT=JSON)
+        # json_logs: Lambda's JSON log format (AWS_LAMBDA_LOG_FORMAT=JSON).
+        self._log = RequestLog(json_format=json_logs, one_at_a_time=True)
 
     def __call__(self, event: object, context: object = None) -> dict:
         started = time.perf_counter()
@@ -61,8 +77,19 @@ class App:
             if http is None:
                 outcome = self.api.handle(event, budget=budgets.DIRECT, deadline=deadline)
             else:
-                budget = budgets.ALB if http.front_door == "alb" else budgets.HTTP
-                outcome = self.router.route(http, budget, deadline)
+                outcome = None
+                if http.method == "GET" and self.router.reads_query(http.path):
+                    # The common request, a plain key: answered past the router's general layers.
+                    query = http.query
+                    try:
+                        result = self.api.plain_get(query, deadline)
+                    except XpresignError as error:
+                        result, outcome = None, self.api.query_error(error, query)
+                    if result is not None:
+                        return self._signed(result, http, context, started)
+                if outcome is None:
+                    budget = budgets.ALB if http.front_door == "alb" else budgets.HTTP
+                    outcome = self.router.route(http, budget, deadline)
         except XpresignError as error:
             outcome = error_outcome(error)
         except Exception:
@@ -76,16 +103,33 @@ class App:
         headers, body = http_answer(outcome, cors)
         return http.response(outcome.status, headers, body)
 
+    def _signed(self, result: PresignedUrl, http: HttpEvent, context: object, started: float) -> dict:
+        """The common answer, one signed URL, and its log line: the general
+        path's steps for this one case, without its layers (the router, the
+        outcome, the generic tail: about 1.5 µs of a 16 µs warm GET, measured)."""
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        request_id = getattr(context, "aws_request_id", None) or http.request_id
+        self._log.write_signed(request_id, http.front_door, result, duration_ms, http.caller)
+        cors = self.router.cors.headers(http.headers) if self.router.cors.enabled else {}
+        return http.response(200, {**RESPONSE_HEADERS, **cors}, result.to_json())
+
     def _write_log(self, outcome: Outcome, http: HttpEvent | None, context: object, started: float) -> None:
+        request_id = getattr(context, "aws_request_id", None) or (http.request_id if http else None)
+        front_door = http.front_door if http else "direct"
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        caller = http.caller if http is not None else None
+        if outcome.result is not None:
+            self._log.write_signed(request_id, front_door, outcome.result, duration_ms, caller)
+            return
         fields = {
-            "request_id": getattr(context, "aws_request_id", None) or (http.request_id if http else None),
-            "front_door": http.front_door if http else "direct",
+            "request_id": request_id,
+            "front_door": front_door,
             **outcome.log,
             "status": outcome.status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "duration_ms": duration_ms,
         }
         if http is not None:
-            fields["caller"] = http.caller
+            fields["caller"] = caller
         self._log.write(fields, outcome.status)
 
 

@@ -18,6 +18,7 @@ import json
 from typing import NamedTuple
 
 from .errors import XpresignError
+from .request_log import result_fields
 
 #: Every HTTP answer's headers. A presigned URL is a bearer token: no proxy or
 #: browser cache may keep a copy.
@@ -35,7 +36,11 @@ ENVELOPE_RESERVE = 4096
 
 
 class Outcome:
-    __slots__ = ("_body", "headers", "log", "result", "status", "text")
+    """An answer before a front door writes it: status, body, headers, and
+    the fields of its log line. ``result``, a signed URL, is the body written
+    on demand, and its log fields are :func:`~xpresign.request_log.result_fields`."""
+
+    __slots__ = ("_body", "_log", "headers", "result", "status", "text")
 
     def __init__(
         self,
@@ -50,9 +55,15 @@ class Outcome:
         self.status = status
         self._body = body
         self.text = text  # the body, already JSON (identical to json.dumps(body))
-        self.result = result  # or a value with to_json() and to_dict(): the body, written on demand
+        self.result = result
         self.headers = {} if headers is None else headers
-        self.log = {} if log is None else log
+        self._log = log
+
+    @property
+    def log(self) -> dict:
+        if self._log is None:
+            self._log = {} if self.result is None else result_fields(self.result)
+        return self._log
 
     @property
     def body(self) -> dict | None:

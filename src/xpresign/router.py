@@ -67,9 +67,15 @@ class Router:
             self._companion = Companion(self.api)
         return self._companion
 
+    def reads_query(self, path: str) -> bool:
+        """Whether a GET of ``path`` is the API's (:meth:`Api.handle_query`)."""
+        return (path == "/" or not self._owns_paths) and companion_path(path) is None
+
     def route(self, request: HttpRequest, budget: Budget, deadline: Deadline) -> Outcome:
         """The answer to ``request``; the caller adds CORS and common headers."""
         method, path = request.method, request.path
+        if method == "GET" and self.reads_query(path):  # the common request, answered first
+            return self.api.handle_query(request.query, budget=budget, deadline=deadline)
         uppy = companion_path(path)
         if uppy is not None:
             if method == "OPTIONS":
@@ -86,8 +92,6 @@ class Router:
                 return error_outcome(NotFound("no such path; the API is at /"))
         if method == "OPTIONS":
             return Outcome(204, None, self.cors.preflight(request.headers), {"outcome": "preflight"})
-        if method == "GET":
-            return self.api.handle_query(request.query, budget=budget, deadline=deadline)
         if method == "POST":
             return self.api.handle(parse_json(request.body()), budget=budget, deadline=deadline)
         outcome = error_outcome(MethodNotAllowed(f"method {method[:16] or '(none)'} is not allowed; use GET or POST"))

@@ -1,8 +1,8 @@
-"""The signer's targets (issue 11), and the published figures quoted beside them.
+"""The signer's targets, and the published figures quoted beside them.
 
-* with overrides, xpresign at most 2.5x the floor;
-* at least 3x faster than awscrt in every variant;
-* at least 50x faster than pure-Python botocore in every variant.
+* with overrides, xpresign at most 2.5x the floor (issue 11);
+* at least 3x faster than awscrt in every variant (issue 11);
+* at least 50x faster than pure-Python botocore in every variant (issues 2 and 6).
 
 Where the floor target and the awscrt target disagree for the overrides
 variant in one run, the floor binds: the awscrt target takes the floor's

@@ -26,6 +26,7 @@ from .config_bucket import (
 )
 from .endpoints import Endpoints
 from .errors import ConfigError, UnknownBucket
+from .files import Refused, read_regular
 from .partitions import UnsupportedRegion, partition_of
 
 __all__ = [
@@ -45,6 +46,8 @@ DEFAULT_MAX_BATCH = 1000
 #: The most items a batch may be configured for; what fits in the answer is
 #: bounded again by the front door's response limit (413 ResponseTooLarge).
 MAX_BATCH_LIMIT = 10_000
+#: A configuration document (XPRESIGN_CONFIG_FILE) of a few hundred buckets is tens of KB.
+MAX_DOCUMENT_BYTES = 1024 * 1024
 DOCUMENT_KEYS = frozenset({"buckets", "max_batch", "cors_allow_origins", "companion_bucket"})
 SSM_SETTING = "XPRESIGN_CONFIG_SSM_PARAMETER"
 DOCUMENT_SETTINGS = ("XPRESIGN_CONFIG", "XPRESIGN_CONFIG_FILE", SSM_SETTING)
@@ -53,7 +56,7 @@ BUCKET_VARIABLES = {key: "XPRESIGN_" + key.upper() for key in BUCKET_KEYS} | {
     "bucket": "XPRESIGN_BUCKET",
     "region": "XPRESIGN_BUCKET_REGION",
 }
-_ORIGIN = re.compile(r"https?://[^/\s]+")
+_ORIGIN = re.compile(r"https?://[^/\s]+", re.ASCII)
 
 #: Reads an SSM parameter's value (see xpresign.ssm); injected so that the
 #: configuration does not depend on credentials and networking.
@@ -136,10 +139,9 @@ def _document_text(setting: str, value: str, read_parameter: ParameterReader | N
             raise ConfigError(setting, "cannot be read here: no SSM client was given")
         return read_parameter(value.strip())
     try:
-        with open(value, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise ConfigError(setting, f"cannot read {excerpt(value)}: {exc.strerror}") from None
+        return read_regular(value, MAX_DOCUMENT_BYTES).decode("utf-8")
+    except Refused as exc:
+        raise ConfigError(setting, f"cannot read {excerpt(value)}: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(setting, f"{excerpt(value)} is not UTF-8 text") from None
 

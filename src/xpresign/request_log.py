@@ -31,6 +31,7 @@ from .log_records import RecordMaker
 
 if TYPE_CHECKING:
     from .presigner import PresignedUrl
+    from .uploads import PresignedPost, PresignedPut
 
 logger = logging.getLogger("xpresign.request")
 
@@ -43,7 +44,7 @@ def logged_key(value: object) -> str | None:
     return value[:MAX_LOGGED_KEY_CHARS] if isinstance(value, str) else None
 
 
-def result_fields(result: PresignedUrl) -> dict:
+def result_fields(result: PresignedUrl | PresignedPut | PresignedPost) -> dict:
     """The log fields of one result (a download or an upload)."""
     return {
         "bucket": result.bucket,
@@ -103,11 +104,11 @@ def url_line(
 class RequestLog:
     """``json_format``: Lambda's JSON log format. ``one_at_a_time``: the process
     handles one request at a time outside an event loop (Lambda's runtime), so
-    its records can be copied (:mod:`xpresign.log_records`)."""
+    its records may be copied while logging is stock (:mod:`xpresign.log_records`)."""
 
     def __init__(self, *, json_format: bool = False, one_at_a_time: bool = False):
         self._json_format = json_format
-        self._records = RecordMaker(logger, __file__, "write") if one_at_a_time else None
+        self._record = RecordMaker(logger, __file__, "write").make if one_at_a_time else _made_record
 
     def write(self, fields: Mapping[str, object], status: int) -> None:
         level = logging.WARNING if status >= 500 else logging.INFO
@@ -117,23 +118,25 @@ class RequestLog:
             extra = {name: safe_for_log(v) if type(v) is str else v for name, v in fields.items() if v is not None}
             logger.log(level, "request", extra=extra)
             return
-        self._emit(line(fields), level)
+        logger.handle(self._record(line(fields), level))
 
     def write_signed(
-        self, request_id: str | None, front_door: str, result: PresignedUrl, duration_ms: float, caller: str | None
+        self, request_id: object, front_door: str, result: PresignedUrl, duration_ms: float, caller: object
     ) -> None:
         """The line of an answer that is one signed URL: what :meth:`write` gives
         for its fields (:func:`result_fields` between the request's), more cheaply."""
         if not logger.isEnabledFor(logging.INFO):
             return
-        if self._json_format:
+        if (
+            self._json_format
+            or not (request_id is None or type(request_id) is str)
+            or not (caller is None or type(caller) is str)
+        ):
             fields = {"request_id": request_id, "front_door": front_door, **result_fields(result)}
             self.write({**fields, "status": 200, "duration_ms": duration_ms, "caller": caller}, 200)
             return
-        self._emit(url_line(request_id, front_door, result, duration_ms, caller), logging.INFO)
+        logger.handle(self._record(url_line(request_id, front_door, result, duration_ms, caller), logging.INFO))
 
-    def _emit(self, text: str, level: int) -> None:
-        if self._records is not None:
-            logger.handle(self._records.make(text, level))
-        else:
-            logger.handle(logger.makeRecord(logger.name, level, __file__, 0, text, (), None, "write"))
+
+def _made_record(text: str, level: int) -> logging.LogRecord:
+    return logger.makeRecord(logger.name, level, __file__, 0, text, (), None, "write")

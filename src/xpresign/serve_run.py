@@ -40,7 +40,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import NamedTuple
 
 from .api import Api
@@ -50,7 +50,7 @@ from .errors import ConfigError
 from .lambda_handler import configure_logging as configure_log_level
 from .router import Router
 from .serve_app import DEFAULT_TIMEOUT_SECONDS, ServeApp, Service
-from .serve_auth import authenticator
+from .serve_auth import TOKEN_VARIABLE, authenticator, load_token
 
 APP_FACTORY = "xpresign.serve_run:create_app"
 OPTIONS_VARIABLE = "XPRESIGN_SERVE_OPTIONS"
@@ -119,7 +119,25 @@ def configure_logging(environ: Mapping[str, str]) -> None:
 def create_app() -> ServeApp:
     """The ASGI factory each worker process calls (``APP_FACTORY``)."""
     configure_logging(os.environ)
-    return build_app(os.environ, ServeOptions.from_json(os.environ.get(OPTIONS_VARIABLE)))
+    try:
+        return build_app(os.environ, ServeOptions.from_json(os.environ.get(OPTIONS_VARIABLE)))
+    except ConfigError as error:
+        # A setting changed since start-up (a configuration file rewritten, say):
+        # one line, not the server's traceback of its worker.
+        sys.stderr.write(f"xpresign serve: error: {error}\n")
+        raise SystemExit(1) from None
+
+
+def read_token_once(settings: ServeSettings, environ: MutableMapping[str, str]) -> ServeSettings:
+    """``--token-file`` read here, once: a worker reading it again would get
+    nothing from a pipe (``--token-file <(...)``) and the new token from a file
+    rotated since. Workers are given its value as ``XPRESIGN_SERVE_TOKEN``."""
+    path = settings.options.token_file
+    if not path:
+        return settings
+    token = load_token(path, environ)
+    environ[TOKEN_VARIABLE] = token
+    return settings._replace(options=settings.options._replace(token_file=None))
 
 
 def check_exposure(host: str, app: ServeApp, allow_unauthenticated: bool) -> None:
@@ -174,7 +192,9 @@ def serve(settings: ServeSettings, *, app_factory: str = APP_FACTORY) -> None:
     (``module:function``); ``xpresign demo --serve`` wraps this one's with its page."""
     from granian import Granian  # noqa: PLC0415 - the serve extra
     from granian.constants import HTTPModes, Interfaces  # noqa: PLC0415
+    from granian.log import LOGGING_CONFIG  # noqa: PLC0415
 
+    settings = read_token_once(settings, os.environ)
     prepare(settings, os.environ)
     address = bind_address(settings.host)
     check_port_free(address, settings.port)
@@ -188,6 +208,12 @@ def serve(settings: ServeSettings, *, app_factory: str = APP_FACTORY) -> None:
         interface=Interfaces.ASGI,
         http=HTTPModes.http1,  # what load balancers speak to targets; serve_app reads bodies by its rules
         log_access=False,  # it would print query strings; the app logs each request
+        # The server's own lines (a worker's exit among them) are diagnostics: stderr, as the app's.
+        log_dictconfig={
+            "handlers": {
+                name: {**handler, "stream": "ext://sys.stderr"} for name, handler in LOGGING_CONFIG["handlers"].items()
+            }
+        },
         workers_kill_timeout=math.ceil(settings.options.timeout) + SHUTDOWN_GRACE_SECONDS,
         respawn_failed_workers=True,
     ).serve()

@@ -161,7 +161,7 @@ class BotocoreCredentials:
         except Exception as exc:  # noqa: BLE001 - a refresh failed: expired SSO token, unreachable IMDS...
             raise NoCredentials(f"botocore could not refresh credentials: {mask(str(exc))}") from None
         if not all(header_safe(value) for value in (frozen.access_key, frozen.secret_key, frozen.token or "-")):
-            raise NoCredentials(f"the credentials of profile {self._profile or 'default'} {HEADER_SAFE_RULE}")
+            raise NoCredentials(f"the credentials {self._where()} {HEADER_SAFE_RULE}")
         # botocore keeps the expiry of refreshable credentials only privately.
         expiry = getattr(self._resolved, "_expiry_time", None)
         return Credentials(
@@ -170,6 +170,13 @@ class BotocoreCredentials:
             frozen.token,
             expiry.timestamp() if expiry is not None else None,
         )
+
+    def _where(self) -> str:
+        """Where botocore found the credentials, as its ``method`` says."""
+        method = getattr(self._resolved, "method", None)
+        if method == "env":
+            return "in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN"
+        return f"of profile {self._profile or 'default'}" + (f" ({method})" if isinstance(method, str) else "")
 
 
 def credential_source(environ: Mapping[str, str] | None = None) -> CredentialSource:

@@ -26,12 +26,15 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from .files import Refused, read_regular
 from .redact import redacted_repr
 from .values import Deadline
 
 #: Largest answer read from an AWS endpoint; STS, SSM and S3's XML answers are
 #: a few KB.
 MAX_RESPONSE_BYTES = 1024 * 1024
+#: A CA bundle of every public root is ~220 KB; past this a setting names the wrong file.
+MAX_CA_BUNDLE_BYTES = 16 * 1024 * 1024
 #: A call with less time than this left is not started.
 MIN_ATTEMPT_SECONDS = 0.05
 
@@ -71,10 +74,9 @@ def set_ca_bundle(path: str | None) -> None:
     global _ca_bundle
     if path:
         try:
-            with open(path, "rb") as handle:
-                pem = handle.read()
-        except OSError as exc:
-            raise ValueError(f"cannot read {path[:200]!r}: {exc.strerror}") from None
+            pem = read_regular(path, MAX_CA_BUNDLE_BYTES)
+        except Refused as exc:
+            raise ValueError(f"cannot read {path[:200]!r}: {exc}") from None
         if b"-----BEGIN CERTIFICATE-----" not in pem:
             raise ValueError(f"{path[:200]!r} holds no PEM certificate")
     _ca_bundle = path or None

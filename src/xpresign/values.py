@@ -57,16 +57,20 @@ class RoleSpec(NamedTuple):
     tags: tuple[tuple[str, str], ...] = ()
 
 
-class Deadline(NamedTuple):
+class Deadline:
     """When the caller stops waiting, on the monotonic clock.
 
     Lambda gives each invocation a deadline; a server gives each request a
     timeout. Every network call (STS, S3, credential endpoints) bounds its
     timeouts and retries by what is left, so an outage is answered with 503
-    and ``Retry-After`` before the platform cuts the request off.
+    and ``Retry-After`` before the platform cuts the request off. A subclass
+    may work out ``at`` when asked (Lambda's, from the runtime's context).
     """
 
-    at: float
+    __slots__ = ("at",)
+
+    def __init__(self, at: float):
+        self.at = at
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
@@ -74,6 +78,9 @@ class Deadline(NamedTuple):
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(remaining={self.remaining():.3f})"
 
 
 #: No deadline: library callers that did not set one.

@@ -24,9 +24,10 @@ class TerminalStderr(io.StringIO):
         return True
 
 
-def upload(two_accounts, path, key, stderr=None):
+def upload(two_accounts, path, key, stderr=None, *options: str):
     out, err = io.StringIO(), stderr if stderr is not None else io.StringIO()
     argv = ["upload", str(path), f"s3://{two_accounts.bucket}/{key}", "--role-arn", two_accounts.access_role_arn]
+    argv += options
     code = main(argv, stdin=io.StringIO(), stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
@@ -97,6 +98,24 @@ def test_an_unchanged_file_still_uploads_in_its_parts(two_accounts, tmp_path):
     assert (code, out.strip()) == (ExitCode.OK, f"s3://{two_accounts.bucket}/{key}")
     assert err == f"xpresign: uploaded {SIZE} bytes in 3 parts\n"
     assert admin_s3(two_accounts).get_object(Bucket=two_accounts.bucket, Key=key)["Body"].read() == data
+
+
+def test_quiet_draws_no_bar_even_on_a_terminal(two_accounts, tmp_path):
+    path = tmp_path / "big.bin"
+    path.write_bytes(os.urandom(SIZE))
+    code, out, err = upload(two_accounts, path, "uploads/cli/quiet.bin", TerminalStderr(), "--quiet")
+    assert (code, err) == (ExitCode.OK, "")
+    assert out.strip() == f"s3://{two_accounts.bucket}/uploads/cli/quiet.bin"
+
+
+def test_a_key_that_would_drive_the_terminal_is_shown_escaped(two_accounts, tmp_path):
+    path = tmp_path / "small.bin"
+    path.write_bytes(b"data")
+    key = "uploads/cli/a\x1b[2Jb.bin"
+    code, out, err = upload(two_accounts, path, key)
+    assert code == ExitCode.OK, err
+    assert "\x1b" not in out and out.count("\n") == 1 and "\\x1b[2Jb.bin" in out, repr(out)
+    assert admin_s3(two_accounts).get_object(Bucket=two_accounts.bucket, Key=key)["Body"].read() == b"data"
 
 
 @pytest.mark.parametrize("slow", [False, True], ids=["fast link", "slow link"])

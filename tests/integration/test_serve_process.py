@@ -3,6 +3,7 @@ its graceful shutdown on SIGTERM with a request in flight."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,3 +102,29 @@ def test_workers_are_processes_and_all_stop_on_sigterm():
         assert server.stop() == 0
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+@pytest.mark.slow
+def test_a_token_file_that_reads_once_serves_every_worker():
+    """``--token-file <(...)``: a pipe gives its token once. Each worker read it
+    again and found nothing, and granian stopped on a crash loop."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, f"{TOKEN}\n".encode())
+    os.close(write_end)
+    try:
+        server = start_serve(
+            ["--workers", "2", "--token-file", f"/dev/fd/{read_end}"], SERVICE_ENV, pass_fds=(read_end,)
+        )
+    finally:
+        os.close(read_end)
+    with server:
+        deadline = time.monotonic() + 10
+        while "Started worker-2" not in server.output():
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.05)
+        for _ in range(4):
+            assert get(f"{server.base}/?key=a.mp4", TOKEN)[0] == 200, server.output()
+        assert get(f"{server.base}/?key=a.mp4")[0] == 401
+    assert "Traceback" not in server.output() and "crash loop" not in server.output()
+    # The server's own lines are diagnostics, on stderr with the app's: stdout stays the program's.
+    assert server.stdout() == "" and "Started worker-1" in server.stderr()

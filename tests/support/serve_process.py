@@ -22,12 +22,14 @@ STOP_TIMEOUT_SECONDS = 15
 
 
 class ServeProcess:
-    def __init__(self, command: list[str], env: dict[str, str], port: int):
+    def __init__(self, command: list[str], env: dict[str, str], port: int, *, pass_fds: tuple[int, ...] = ()):
         self.command, self.env, self.port = command, env, port
         self.base = f"http://127.0.0.1:{port}"
+        # stderr in the log; stdout apart, to tell what goes where.
         self._log = tempfile.NamedTemporaryFile(prefix="xpresign-serve-", suffix=".log", delete=False)
+        self._stdout = tempfile.NamedTemporaryFile(prefix="xpresign-serve-", suffix=".out", delete=False)
         self.process = subprocess.Popen(
-            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env, stdout=self._stdout, stderr=self._log, start_new_session=True, pass_fds=pass_fds
         )
 
     def wait_ready(self) -> ServeProcess:
@@ -42,10 +44,14 @@ class ServeProcess:
         raise AssertionError(f"serve did not answer /healthz in {READY_TIMEOUT_SECONDS} s:\n{self.output()}")
 
     def output(self) -> str:
-        """What the server wrote (kept when it stops)."""
-        if self._log.closed:
-            return self._output
-        return Path(self._log.name).read_text(encoding="utf-8", errors="replace")
+        """What the server wrote, stdout then stderr (kept when it stops)."""
+        return self.stdout() + self.stderr()
+
+    def stdout(self) -> str:
+        return self._stdout_text if self._stdout.closed else _text(self._stdout.name)
+
+    def stderr(self) -> str:
+        return self._stderr_text if self._log.closed else _text(self._log.name)
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL to its process group (its workers) by its PID."""
@@ -57,9 +63,10 @@ class ServeProcess:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(STOP_TIMEOUT_SECONDS)
         if not self._log.closed:
-            self._output = self.output()
-            self._log.close()
-            os.unlink(self._log.name)
+            self._stdout_text, self._stderr_text = self.stdout(), self.stderr()
+            for kept in (self._log, self._stdout):
+                kept.close()
+                os.unlink(kept.name)
         return self.process.returncode
 
     def __enter__(self) -> ServeProcess:
@@ -69,10 +76,16 @@ class ServeProcess:
         self.stop()
 
 
-def start_serve(args: list[str], env: dict[str, str], *, port: int | None = None) -> ServeProcess:
+def _text(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8", errors="replace")
+
+
+def start_serve(
+    args: list[str], env: dict[str, str], *, port: int | None = None, pass_fds: tuple[int, ...] = ()
+) -> ServeProcess:
     port = port or free_port()
     command = [XPRESIGN, "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    return ServeProcess(command, {**os.environ, **env}, port)
+    return ServeProcess(command, {**os.environ, **env}, port, pass_fds=pass_fds)
 
 
 def get(url: str, token: str | None = None, timeout: float = 10) -> tuple[int, dict, dict]:

@@ -24,7 +24,7 @@ from tfrun import (
     terraform_init,
 )
 
-from xpresign.config import DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT
+from xpresign.config import _ORIGIN, DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT
 from xpresign.config_bucket import BUCKET_KEYS, bucket_config
 from xpresign.errors import ConfigError
 from xpresign.s3 import ADDRESSING_STYLES
@@ -226,6 +226,17 @@ def test_bucket_name_and_session_rules_are_xpresigns():
         assert accepted == _xpresign_accepts(role_session_name=value) == _xpresign_accepts(source_identity=value), value
     # Letters are ASCII letters, as in STS's own rule, on both sides.
     assert not _re2_fullmatch(session, "caf\u00e9") and not _xpresign_accepts(role_session_name="caf\u00e9")
+
+
+def test_cors_origin_rule_is_xpresigns():
+    """Both modules' origin rule, and xpresign's, which refuses the rest at start-up."""
+    (pattern,) = _hcl_patterns((PRESIGNER / "variables.tf").read_text(encoding="utf-8"), "o")
+    bucket_access = (PRESIGNER.parent / "bucket-access" / "variables.tf").read_text(encoding="utf-8")
+    assert _hcl_patterns(bucket_access, "o") == {pattern}
+    origins = ["https://app.example.com", "http://127.0.0.1:8080", "https://[::1]:8443", "https://app.example.com/",
+               "https://app.example.com/path", "app.example.com", "ftp://x", "https://a b", "https://", ""]  # fmt: skip
+    for origin in origins:
+        assert _re2_fullmatch(pattern, origin) == (_ORIGIN.fullmatch(origin) is not None), origin
 
 
 def test_addressing_styles_and_batch_limit_are_xpresigns():

@@ -498,3 +498,22 @@ def test_demo_that_cannot_run_is_one_line_and_a_failed_check_has_its_own_code(mo
     assert_one_line_error(*run(["demo"]), ExitCode.ERROR, "moto server")
     monkeypatch.setattr(demo, "run_demo", lambda out: False)
     assert run(["demo"])[0] == ExitCode.CHECK_FAILED
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["url", "s3://classic-movies/k.mp4", "--version", "5"],  # signed versionId=5 as --version-id
+        ["url", "s3://classic-movies/k.mp4", "--expires", "60"],  # --expires-in, abbreviated
+    ],
+)
+def test_an_abbreviated_option_is_not_taken_for_a_longer_one(argv, static_credentials):
+    code, out, err = run(argv)
+    assert_one_line_error(code, out, err, ExitCode.USAGE, "unrecognized arguments")
+
+
+def test_bad_environment_credentials_are_blamed_on_the_variables(static_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJal SECRET")
+    code, _, err = run(["url", "s3://classic-movies/k.mp4"])
+    assert code != ExitCode.OK and "AWS_SECRET_ACCESS_KEY" in err and "profile" not in err, err
+    assert "wJal" not in err

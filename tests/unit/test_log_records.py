@@ -103,3 +103,52 @@ def test_a_forked_child_records_its_own_process(maker):
     os.waitpid(child, 0)
     assert reported == str(child)
     assert maker.make("x", logging.INFO).process == os.getpid()
+
+
+def test_a_wrapped_make_record_is_called_for_every_record(maker, monkeypatch):
+    """A tracer (ddtrace's log injection, say) wraps Logger.makeRecord to stamp each record."""
+    stamps = iter(["trace-2", "trace-3"])
+    make = logging.Logger.makeRecord
+
+    def stamped(self, *args, **kwargs):
+        record = make(self, *args, **kwargs)
+        record.trace_id = next(stamps)
+        return record
+
+    monkeypatch.setattr(logging.Logger, "makeRecord", stamped)
+    assert [maker.make("x", logging.INFO).trace_id for _ in range(2)] == ["trace-2", "trace-3"]
+
+
+def test_a_logger_that_makes_its_own_records_makes_them(monkeypatch):
+    made = []
+    record = logging.LogRecord(LOGGER.name, logging.INFO, __file__, 0, "x", (), None)
+    monkeypatch.setattr(LOGGER, "makeRecord", lambda *args: made.append(args) or record)
+    maker = RecordMaker(LOGGER, __file__, "write")
+    maker.make("x", logging.INFO)
+    maker.make("y", logging.INFO)
+    assert len(made) == 2
+
+
+def test_nothing_of_a_removed_factory_stays_on_later_records(maker):
+    class Tagged(logging.LogRecord):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.user = "alice"
+
+    saved = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(Tagged)
+    try:
+        assert maker.make("x", logging.INFO).user == "alice"
+    finally:
+        logging.setLogRecordFactory(saved)
+    assert [hasattr(maker.make("x", logging.INFO), "user") for _ in range(2)] == [False, False]
+
+
+def test_level_names_and_logging_switches_are_read_for_every_record(maker, monkeypatch):
+    monkeypatch.setitem(logging._levelToName, logging.INFO, "INF")  # what addLevelName does, undone after
+    assert maker.make("x", logging.INFO).levelname == "INF"
+    monkeypatch.setattr(logging, "logThreads", False)
+    monkeypatch.setattr(logging, "logProcesses", False)
+    record = maker.make("x", logging.INFO)
+    assert (record.thread, record.threadName, record.process) == (None, None, None)
+    assert maker.make("y", logging.INFO).thread is None  # from a new first record, copied

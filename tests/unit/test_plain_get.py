@@ -19,7 +19,7 @@ from xpresign.events import parse_event
 from xpresign.lambda_handler import DEADLINE_MARGIN_SECONDS, App, deadline_of
 from xpresign.outcome import http_answer
 from xpresign.router import Router
-from xpresign.values import NO_DEADLINE
+from xpresign.values import NO_DEADLINE, Deadline
 
 EVENTS = Path(__file__).parents[1] / "events"
 
@@ -192,3 +192,24 @@ def test_a_warm_plain_get_never_asks_the_time_left():
     api = make_api()
     answer = App(api.presigner.config, api)(function_url_get(PLAIN), Counting())
     assert answer["statusCode"] == 200 and asked == []
+
+
+@pytest.mark.parametrize("request_id", [12345, None, ["not", "text"]])
+def test_a_context_whose_request_id_is_not_text_gets_the_general_line(request_id, records):
+    """A test's mock context, say: the same answer, and the line the general path writes."""
+
+    class Odd(Context):
+        aws_request_id = request_id
+
+    api = make_api()
+    app = App(api.presigner.config, api)
+    answer = app(function_url_get(PLAIN), Odd())
+    assert answer["statusCode"] == 200
+    assert answer == general(app, function_url_get(PLAIN), Odd())
+    assert without_duration(records[0]) == without_duration(records[1])
+
+
+def test_the_invocation_deadline_is_a_deadline():
+    deadline = deadline_of(Context())
+    assert isinstance(deadline, Deadline)
+    assert deadline.at - time.monotonic() == pytest.approx(30 - DEADLINE_MARGIN_SECONDS, abs=0.05)

@@ -8,6 +8,7 @@ a round trip to SSO or STS.
 from __future__ import annotations
 
 import argparse
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import TextIO
 
@@ -25,6 +26,8 @@ from ..values import MAX_PRESIGN_EXPIRES
 from .definition import DEFAULT_EXPIRES_IN, UsageError
 
 S3_SCHEME = "s3://"
+#: A line of --from: an s3:// URI with a key of S3's 1,024 bytes, and room to spare.
+MAX_FROM_LINE_CHARS = 4096
 #: RoleSessionName of the CLI's AssumeRole: tells CLI sessions apart in CloudTrail.
 CLI_SESSION_NAME = "xpresign-cli"
 
@@ -65,7 +68,8 @@ def _target(text: str, bucket: str | None, where: str) -> tuple[str, str]:
 
 
 def _lines(source: str, stdin: TextIO) -> Iterable[tuple[str, str]]:
-    """``(where, line)`` for each non-blank line, ``where`` naming it in errors."""
+    """``(where, line)`` for each non-blank line, ``where`` naming it in errors.
+    Lines are read with a bound: ``/dev/zero`` holds no line end at all."""
     name = "stdin" if source == "-" else source
     if source == "-" and stdin is None:
         raise UsageError("--from: cannot read stdin: it is closed")
@@ -74,7 +78,12 @@ def _lines(source: str, stdin: TextIO) -> Iterable[tuple[str, str]]:
     except OSError as exc:
         raise UsageError(f"--from: cannot read {excerpt(source)}: {exc.strerror}") from None
     try:
-        for number, line in enumerate(handle, start=1):
+        for number in itertools.count(1):
+            line = handle.readline(MAX_FROM_LINE_CHARS + 1)
+            if not line:
+                return
+            if len(line) > MAX_FROM_LINE_CHARS:
+                raise UsageError(f"--from: {name} line {number} is longer than {MAX_FROM_LINE_CHARS} characters")
             line = line.rstrip("\r\n")
             if number == 1:
                 # Windows editors start UTF-8 with a BOM; it is no part of the first key.
@@ -83,6 +92,8 @@ def _lines(source: str, stdin: TextIO) -> Iterable[tuple[str, str]]:
                 yield f"{name} line {number}: ", line
     except UnicodeDecodeError:
         raise UsageError(f"--from: {name} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"--from: cannot read {excerpt(name)}: {exc.strerror or exc}") from None
     finally:
         if handle is not stdin:
             handle.close()

@@ -20,6 +20,7 @@ import os
 import sys
 from typing import TextIO
 
+from ..checks import excerpt
 from ..errors import XpresignError
 from .definition import PROG, UsageError, build_parser
 from .exit_codes import ExitCode, exit_code_for
@@ -120,6 +121,12 @@ def run(args: argparse.Namespace, streams: Streams) -> ExitCode:
     if args.command == "build-lambda":
         return run_build_lambda(args, streams)
     raise UsageError(f"unknown command {args.command!r}")  # argparse refuses these first
+
+
+def shown(text: str) -> str:
+    """A key or URI as a terminal line may show it: escaped when it holds
+    control characters (an escape sequence could clear the screen)."""
+    return text if text.isprintable() else excerpt(text)
 
 
 def fail(streams: Streams, message: str, code: ExitCode) -> int:

@@ -41,6 +41,12 @@ def non_empty(text: str) -> str:
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        # No abbreviations: `url --version 5` signed versionId=5, and a prefix
+        # that later matches a new option would change what a script does.
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # argparse prints usage + message; we want one line
         raise UsageError(f"{message} (see '{self.prog} --help')")
 

@@ -15,17 +15,17 @@ import base64
 import hashlib
 import json
 import os
-import stat as stat_module
 from typing import BinaryIO
 
 from .. import transport
 from ..api import Api
 from ..config_bucket import MAX_OBJECT_SIZE
 from ..errors import ServiceUnavailable, UpstreamError, XpresignError
+from ..files import Refused, open_regular
 from ..multipart import MAX_PART_NUMBER
 from ..values import NO_DEADLINE
 from . import argparser
-from .core import fail
+from .core import fail, shown
 from .definition import PROG, UsageError
 from .exit_codes import ExitCode
 from .progress import Progress, isatty
@@ -74,7 +74,7 @@ def run_upload(args: argparse.Namespace, streams: Streams) -> ExitCode:
                 _check_unchanged(handle, stat)
                 etag, parts = _single(api, bucket, key, data, args.content_type), 1
             else:
-                etag, parts = _multipart(api, bucket, key, handle, stat, args.content_type, streams)
+                etag, parts = _multipart(api, bucket, key, handle, stat, args.content_type, streams, args.quiet)
         except FileChanged as exc:
             # Not USAGE: the command was right, and runs once the file is left alone;
             # the same kind of failure as a file that goes away mid-upload (an OSError).
@@ -83,7 +83,7 @@ def run_upload(args: argparse.Namespace, streams: Streams) -> ExitCode:
     if args.json:
         streams.stdout.write(json.dumps(result) + "\n")
     else:
-        streams.stdout.write(f"s3://{bucket_name}/{key}\n")
+        streams.stdout.write(shown(f"s3://{bucket_name}/{key}") + "\n")
         if not args.quiet:
             streams.stderr.write(f"{PROG}: uploaded {size} bytes in {parts} part{'s' if parts > 1 else ''}\n")
     return ExitCode.OK
@@ -94,24 +94,13 @@ def _shown(path: str) -> str:
 
 
 def _open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
-    """``path`` opened for reading, and its status, if it is a regular file:
-    only a regular file's size, taken once up front, is the number of bytes it
-    then yields. (A pipe or /dev/stdin says 0; a directory cannot be read.)
-    The status is the open file's, so a rename in between cannot swap it."""
-    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    """``path`` opened, if it is a regular file: only a regular file's size,
+    taken once up front, is the number of bytes it then yields (a pipe or
+    /dev/stdin says 0; a directory cannot be read)."""
     try:
-        # Non-blocking: opening a FIFO would otherwise wait for a writer before it could be refused.
-        fd = os.open(path, os.O_RDONLY | nonblocking)
-    except OSError as exc:
-        raise UsageError(f"FILE: cannot read {_shown(path)}: {exc.strerror}") from None
-    status = os.fstat(fd)
-    if not stat_module.S_ISREG(status.st_mode):
-        os.close(fd)
-        kind = "a directory" if stat_module.S_ISDIR(status.st_mode) else "not a regular file (a pipe or device)"
-        raise UsageError(f"FILE: cannot read {_shown(path)}: it is {kind}")
-    if nonblocking:
-        os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb"), status
+        return open_regular(path)
+    except Refused as exc:
+        raise UsageError(f"FILE: cannot read {_shown(path)}: {exc}") from None
 
 
 def _read(handle: BinaryIO, size: int) -> bytes:
@@ -157,13 +146,20 @@ def _single(api: Api, bucket, key: str, data: bytes, content_type: str | None) -
 
 
 def _multipart(
-    api: Api, bucket, key: str, handle: BinaryIO, stat: os.stat_result, content_type: str | None, streams: Streams
+    api: Api,
+    bucket,
+    key: str,
+    handle: BinaryIO,
+    stat: os.stat_result,
+    content_type: str | None,
+    streams: Streams,
+    quiet: bool,
 ):
     multipart = api.uploads.multipart
     size, each = stat.st_size, part_size(stat.st_size)
     count = -(-size // each)
     upload_id, key = multipart.create(bucket, key, content_type)
-    progress = Progress(streams.stderr, size, verb="uploading") if isatty(streams.stderr) else None
+    progress = Progress(streams.stderr, size, verb="uploading") if isatty(streams.stderr) and not quiet else None
     etags, done, number = [], 0, 1
     try:
         while number <= count:

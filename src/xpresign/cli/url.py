@@ -14,7 +14,6 @@ import json
 import os
 
 from ..api import Api
-from ..checks import excerpt
 from ..credentials import CredentialBroker
 from ..errors import XpresignError
 from ..presigner import PresignedUrl, Presigner
@@ -23,6 +22,7 @@ from ..sts import StsClient
 from ..values import NO_DEADLINE
 from ..wiring import configure_tls
 from . import argparser
+from .core import shown
 from .definition import PROG, UsageError
 from .exit_codes import ExitCode, exit_code_for
 from .progress import Progress, isatty
@@ -150,5 +150,4 @@ def _report_failure(streams: Streams, args: argparse.Namespace, bucket: str, key
     else:
         uri = f"s3://{bucket}/{key}"
         # A key may hold a newline or an escape sequence: as it is, it would add a line or drive the terminal.
-        shown = uri if uri.isprintable() else excerpt(uri)
-        streams.stderr.write(f"{PROG}: error: {shown}: {error.code}: {' '.join(error.message.split())}\n")
+        streams.stderr.write(f"{PROG}: error: {shown(uri)}: {error.code}: {' '.join(error.message.split())}\n")

@@ -1,21 +1,22 @@
 variable "bucket_name" {
-  description = "Name of the S3 bucket the presigner signs URLs for (in this account)."
+  description = "Name of the S3 bucket the presigner signs URLs for (in this account). An existing bucket may have a legacy name (us-east-1, before March 2018: up to 255 letters, digits, dots, hyphens and underscores); a bucket the module creates follows today's rules."
   type        = string
 
   # S3's general purpose bucket naming rules
-  # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+  # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
+  # and its legacy rule for buckets that already exist, which xpresign signs for too.
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit."
+    condition     = can(regex(var.create_bucket ? "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" : "^[A-Za-z0-9._-]{1,255}$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit (an existing bucket, create_bucket = false, may have a legacy name: up to 255 letters, digits, dots, hyphens and underscores)."
   }
 
   validation {
-    condition     = !strcontains(var.bucket_name, "..") && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.bucket_name))
+    condition     = !var.create_bucket || (!strcontains(var.bucket_name, "..") && !can(regex("^[0-9]+(\\.[0-9]+){3}$", var.bucket_name)))
     error_message = "bucket_name must not contain two adjacent dots or be formatted as an IP address (like 192.168.5.4)."
   }
 
   validation {
-    condition     = !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.bucket_name)) && !can(regex("(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.bucket_name))
+    condition     = !var.create_bucket || (!can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.bucket_name)) && !can(regex("(-s3alias|--ol-s3|\\.mrap|--x-s3|--table-s3)$", var.bucket_name)))
     error_message = "bucket_name must not start with xn--, sthree- or amzn-s3-demo-, nor end with -s3alias, --ol-s3, .mrap, --x-s3 or --table-s3: S3 reserves those for other kinds of names (access point aliases, Multi-Region Access Points, directory and table buckets)."
   }
 }

@@ -109,9 +109,9 @@ variable "environment_variables" {
 
   validation {
     condition = length(setintersection(keys(var.environment_variables), [
-      "XPRESIGN_CONFIG", "XPRESIGN_CONFIG_FILE", "XPRESIGN_CONFIG_SSM_PARAMETER", "XPRESIGN_BUCKET", "XPRESIGN_MAX_BATCH", "XPRESIGN_CORS_ALLOW_ORIGINS",
+      "XPRESIGN_CONFIG", "XPRESIGN_CONFIG_FILE", "XPRESIGN_CONFIG_SSM_PARAMETER", "XPRESIGN_BUCKET", "XPRESIGN_MAX_BATCH", "XPRESIGN_CORS_ALLOW_ORIGINS", "XPRESIGN_COMPANION_BUCKET",
     ])) == 0
-    error_message = "environment_variables must not set XPRESIGN_CONFIG, XPRESIGN_CONFIG_FILE, XPRESIGN_CONFIG_SSM_PARAMETER, XPRESIGN_BUCKET, XPRESIGN_MAX_BATCH or XPRESIGN_CORS_ALLOW_ORIGINS: use the buckets, max_batch, cors_allow_origins and create_config_parameter inputs."
+    error_message = "environment_variables must not set XPRESIGN_CONFIG, XPRESIGN_CONFIG_FILE, XPRESIGN_CONFIG_SSM_PARAMETER, XPRESIGN_BUCKET, XPRESIGN_MAX_BATCH, XPRESIGN_CORS_ALLOW_ORIGINS or XPRESIGN_COMPANION_BUCKET: use the buckets, max_batch, cors_allow_origins, companion_bucket and create_config_parameter inputs."
   }
 }
 
@@ -305,6 +305,12 @@ variable "cors_allow_origins" {
   description = "Browser origins allowed to call the function URL and the HTTP API (CORS on each, and in xpresign's own answers). Empty: no browser access."
   type        = list(string)
   default     = []
+
+  # xpresign refuses any other entry at start-up; Lambda and API Gateway would take it.
+  validation {
+    condition     = alltrue([for o in var.cors_allow_origins : o == "*" || can(regex("^https?://[^/\\s]+$", o))])
+    error_message = "cors_allow_origins entries must be origins (scheme://host[:port], no path, no trailing slash) or \"*\"."
+  }
 }
 
 variable "companion_bucket" {

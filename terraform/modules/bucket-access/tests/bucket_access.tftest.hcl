@@ -361,6 +361,30 @@ run "account_root_is_not_a_trusted_role" {
   expect_failures = [var.trusted_role_arns]
 }
 
+run "an_existing_bucket_may_have_a_legacy_name" {
+  command = plan
+
+  variables {
+    bucket_name = "Legacy_Bucket.v2"
+  }
+
+  assert {
+    condition     = output.bucket_name == "Legacy_Bucket.v2"
+    error_message = "A bucket made under S3's legacy naming rule is still a bucket to sign for."
+  }
+}
+
+run "a_created_bucket_follows_todays_naming_rules" {
+  command = plan
+
+  variables {
+    bucket_name   = "Legacy_Bucket.v2"
+    create_bucket = true
+  }
+
+  expect_failures = [var.bucket_name]
+}
+
 run "prefixes_refuse_wildcards" {
   command = plan
 
@@ -404,7 +428,8 @@ run "bucket_name_refuses_adjacent_dots" {
   command = plan
 
   variables {
-    bucket_name = "classic..movies"
+    create_bucket = true
+    bucket_name   = "classic..movies"
   }
 
   expect_failures = [var.bucket_name]
@@ -414,7 +439,8 @@ run "bucket_name_refuses_an_ip_address" {
   command = plan
 
   variables {
-    bucket_name = "192.168.5.4"
+    create_bucket = true
+    bucket_name   = "192.168.5.4"
   }
 
   expect_failures = [var.bucket_name]
@@ -424,7 +450,8 @@ run "bucket_name_refuses_the_xn_prefix" {
   command = plan
 
   variables {
-    bucket_name = "xn--classic-movies"
+    create_bucket = true
+    bucket_name   = "xn--classic-movies"
   }
 
   expect_failures = [var.bucket_name]
@@ -434,7 +461,8 @@ run "bucket_name_refuses_the_sthree_prefix" {
   command = plan
 
   variables {
-    bucket_name = "sthree-classic-movies"
+    create_bucket = true
+    bucket_name   = "sthree-classic-movies"
   }
 
   expect_failures = [var.bucket_name]
@@ -444,7 +472,8 @@ run "bucket_name_refuses_the_demo_prefix" {
   command = plan
 
   variables {
-    bucket_name = "amzn-s3-demo-classic-movies"
+    create_bucket = true
+    bucket_name   = "amzn-s3-demo-classic-movies"
   }
 
   expect_failures = [var.bucket_name]
@@ -454,7 +483,8 @@ run "bucket_name_refuses_the_access_point_alias_suffix" {
   command = plan
 
   variables {
-    bucket_name = "classic-movies-s3alias"
+    create_bucket = true
+    bucket_name   = "classic-movies-s3alias"
   }
 
   expect_failures = [var.bucket_name]
@@ -464,7 +494,8 @@ run "bucket_name_refuses_the_object_lambda_suffix" {
   command = plan
 
   variables {
-    bucket_name = "classic-movies--ol-s3"
+    create_bucket = true
+    bucket_name   = "classic-movies--ol-s3"
   }
 
   expect_failures = [var.bucket_name]
@@ -474,7 +505,8 @@ run "bucket_name_refuses_the_multi_region_suffix" {
   command = plan
 
   variables {
-    bucket_name = "classic-movies.mrap"
+    create_bucket = true
+    bucket_name   = "classic-movies.mrap"
   }
 
   expect_failures = [var.bucket_name]
@@ -484,7 +516,8 @@ run "bucket_name_refuses_the_directory_bucket_suffix" {
   command = plan
 
   variables {
-    bucket_name = "classic-movies--usw2-az1--x-s3"
+    create_bucket = true
+    bucket_name   = "classic-movies--usw2-az1--x-s3"
   }
 
   expect_failures = [var.bucket_name]
@@ -494,7 +527,8 @@ run "bucket_name_refuses_the_table_bucket_suffix" {
   command = plan
 
   variables {
-    bucket_name = "classic-movies--table-s3"
+    create_bucket = true
+    bucket_name   = "classic-movies--table-s3"
   }
 
   expect_failures = [var.bucket_name]

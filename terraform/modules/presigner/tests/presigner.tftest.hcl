@@ -699,6 +699,26 @@ run "environment_variables_cannot_replace_the_config" {
   expect_failures = [var.environment_variables]
 }
 
+run "environment_variables_cannot_add_a_companion_bucket" {
+  command = plan
+
+  variables {
+    environment_variables = { XPRESIGN_COMPANION_BUCKET = "movies" }
+  }
+
+  expect_failures = [var.environment_variables]
+}
+
+run "cors_origins_are_what_xpresign_accepts" {
+  command = plan
+
+  variables {
+    cors_allow_origins = ["https://app.example.com/"]
+  }
+
+  expect_failures = [var.cors_allow_origins]
+}
+
 ################################################################################
 # What xpresign refuses at start-up fails the plan (src/xpresign/config.py,
 # config_bucket.py, partitions.py), and what it accepts plans.

@@ -128,7 +128,7 @@ class App:
         front_door = http.front_door if http else "direct"
         duration_ms = round((time.perf_counter() - started) * 1000, 3)
         caller = http.caller if http is not None else None
-        if outcome.result is not None:
+        if outcome.result is not None and outcome.status == 200:
             self._log.write_signed(request_id, front_door, outcome.result, duration_ms, caller)
             return
         fields = {

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace, streams: Streams) -> ExitCode:
     raise UsageError(f"unknown command {args.command!r}")  # argparse refuses these first
 
 
-def shown(text: str) -> str:
+def safe_for_terminal(text: str) -> str:
     """A key or URI as a terminal line may show it: escaped when it holds
     control characters (an escape sequence could clear the screen)."""
     return text if text.isprintable() else excerpt(text)

@@ -25,7 +25,7 @@ from ..files import Refused, open_regular
 from ..multipart import MAX_PART_NUMBER
 from ..values import NO_DEADLINE
 from . import argparser
-from .core import fail, shown
+from .core import fail, safe_for_terminal
 from .definition import PROG, UsageError
 from .exit_codes import ExitCode
 from .progress import Progress, isatty
@@ -83,7 +83,7 @@ def run_upload(args: argparse.Namespace, streams: Streams) -> ExitCode:
     if args.json:
         streams.stdout.write(json.dumps(result) + "\n")
     else:
-        streams.stdout.write(shown(f"s3://{bucket_name}/{key}") + "\n")
+        streams.stdout.write(safe_for_terminal(f"s3://{bucket_name}/{key}") + "\n")
         if not args.quiet:
             streams.stderr.write(f"{PROG}: uploaded {size} bytes in {parts} part{'s' if parts > 1 else ''}\n")
     return ExitCode.OK

@@ -22,7 +22,7 @@ from ..sts import StsClient
 from ..values import NO_DEADLINE
 from ..wiring import configure_tls
 from . import argparser
-from .core import shown
+from .core import safe_for_terminal
 from .definition import PROG, UsageError
 from .exit_codes import ExitCode, exit_code_for
 from .progress import Progress, isatty
@@ -150,4 +150,6 @@ def _report_failure(streams: Streams, args: argparse.Namespace, bucket: str, key
     else:
         uri = f"s3://{bucket}/{key}"
         # A key may hold a newline or an escape sequence: as it is, it would add a line or drive the terminal.
-        streams.stderr.write(f"{PROG}: error: {shown(uri)}: {error.code}: {' '.join(error.message.split())}\n")
+        streams.stderr.write(
+            f"{PROG}: error: {safe_for_terminal(uri)}: {error.code}: {' '.join(error.message.split())}\n"
+        )

@@ -49,7 +49,7 @@ from .outcome import internal_error as outcome_internal_error
 from .request_log import RequestLog
 from .router import HEALTH_PATH, Router, companion_path
 from .serve_auth import Authenticator, challenge
-from .values import Deadline
+from .values import NO_DEADLINE, Deadline
 
 #: Where the router serves the JSON API when it owns the paths.
 API_PATH = "/"
@@ -166,6 +166,18 @@ class Service:
             or b"check" in request.raw_body
         )
 
+    def refusal(self, method: str, path: str, headers: Mapping[str, str]) -> Outcome | None:
+        """The answer to a request whose credential fails with no fetch to make
+        (none at all, a wrong token), given before its body is read: otherwise
+        anyone could make the server hold 2 MiB for a whole request timeout."""
+        if method == "OPTIONS" or path == HEALTH_PATH or self.gate.open or self.gate.may_fetch(headers):
+            return None
+        try:
+            self.gate.caller(headers, path, NO_DEADLINE)
+        except XpresignError as error:
+            return refused(error)
+        return None
+
     def answer(self, request: ServeRequest, deadline: Deadline) -> tuple[Outcome, str | None]:
         """The outcome and who called (None when no credential was checked)."""
         caller = None
@@ -175,14 +187,18 @@ class Service:
             outcome = self.router.route(request, UNLIMITED, deadline)
             if not self.warm and outcome.status == HTTPStatus.OK and request.path == API_PATH:
                 self.warm = self._broker.holds_sessions(self._roles)
-        except Unauthorized as error:
-            outcome = error_outcome(error)
-            outcome.headers["WWW-Authenticate"] = challenge(error)
         except XpresignError as error:
-            outcome = error_outcome(error)
+            outcome = refused(error)
         except Exception:  # noqa: BLE001 - internal_error() logs the trace
             outcome = internal_error()
         return outcome, caller
+
+
+def refused(error: XpresignError) -> Outcome:
+    outcome = error_outcome(error)
+    if isinstance(error, Unauthorized):
+        outcome.headers["WWW-Authenticate"] = challenge(error)
+    return outcome
 
 
 class ServeApp:
@@ -224,6 +240,12 @@ class ServeApp:
 
     async def _outcome(self, scope, headers: dict[str, str], receive) -> tuple[Outcome | None, str | None]:
         deadline = Deadline.after(self.timeout - DEADLINE_MARGIN_SECONDS)
+        # ASGI's path is percent-decoded; the raw one keeps an encoded '/' apart from a separator.
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        early = self.service.refusal(scope["method"], path, headers)
+        if early is not None:
+            return early, None
         body = b""
         if has_body(headers):
             try:
@@ -235,9 +257,6 @@ class ServeApp:
                 return error_outcome(RequestTimeout(f"the request body did not arrive within {self.timeout:g} s")), None
             except XpresignError as error:
                 return error_outcome(error), None
-        # ASGI's path is percent-decoded; the raw one keeps an encoded '/' apart from a separator.
-        raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1") if raw_path else scope["path"]
         query = scope.get("query_string", b"")
         request = ServeRequest(scope["method"], path, headers, query, body, decoded=not raw_path)
         if not self.service.may_wait(request):

@@ -158,7 +158,14 @@ class Jwks:
         return found
 
     def _refresh(self, deadline: Deadline):
-        with self._lock:  # the others wait, then reuse its answer
+        # Single flight. While one caller fetches, the others serve with the keys
+        # fetched before, or, with none yet, wait no longer than their deadline.
+        if self._keys is not None:
+            if not self._lock.acquire(blocking=False):
+                return self._keys
+        elif not self._lock.acquire(timeout=min(max(deadline.remaining(), 0), threading.TIMEOUT_MAX)):
+            raise ServiceUnavailable("the JWKS could not be fetched in time", retry_after=JWKS_RETRY_AFTER_SECONDS)
+        try:
             now = self._clock()
             if now - self._attempted_at < JWKS_MIN_REFETCH_SECONDS:
                 if self._keys is None:
@@ -172,6 +179,8 @@ class Jwks:
                     raise
                 logger.warning("JWKS refresh failed (%s); using the keys fetched before", exc.code)
             return self._keys
+        finally:
+            self._lock.release()
 
     def _fetch(self, deadline: Deadline):
         import jwt  # noqa: PLC0415 - the serve extra, loaded only when JWTs are configured
@@ -197,7 +206,8 @@ class Jwks:
             )
         try:
             return jwt.PyJWKSet.from_dict(json.loads(answer.body))
-        except (ValueError, AttributeError, TypeError, RecursionError, jwt.PyJWTError):
+        except (ValueError, AttributeError, TypeError, RecursionError, NotImplementedError, jwt.PyJWTError):
+            # NotImplementedError: PyJWT's answer to a key whose "alg" it has no algorithm for.
             raise UpstreamError("the JWKS endpoint answered something that is not a usable key set") from None
 
 
@@ -219,6 +229,8 @@ class JwtVerifier:
         try:
             header = jwt.get_unverified_header(token)
             algorithm, kid = header.get("alg"), header.get("kid")
+            if "crit" in header:  # RFC 7515: extensions a verifier does not know make the token invalid
+                raise InvalidToken("the token names critical header extensions, which are not accepted")
             if algorithm not in JWT_ALGORITHMS:
                 raise InvalidToken(f"the token's algorithm is not accepted; use one of {', '.join(JWT_ALGORITHMS)}")
             if not isinstance(kid, str):
@@ -237,6 +249,10 @@ class JwtVerifier:
         except jwt.PyJWTError as exc:
             message = _JWT_REFUSALS.get(type(exc).__name__, "the token is not a valid JWT")
             raise InvalidToken(message) from None
+        except (RecursionError, ValueError, TypeError):  # a nested or odd header some PyJWT versions let out
+            raise InvalidToken("the token is not a valid JWT") from None
+        if claims.get("iss") != self.issuer:  # exact, whatever the PyJWT version's own check
+            raise InvalidToken("the token's issuer is not accepted here")
         if not self.accepts_audience(claims):
             raise InvalidToken("the token's audience is not accepted here")
         return claims

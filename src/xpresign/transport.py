@@ -35,6 +35,8 @@ from .values import Deadline
 MAX_RESPONSE_BYTES = 1024 * 1024
 #: A CA bundle of every public root is ~220 KB; past this a setting names the wrong file.
 MAX_CA_BUNDLE_BYTES = 16 * 1024 * 1024
+#: How much of an answer one read asks for.
+READ_CHUNK_BYTES = 64 * 1024
 #: A call with less time than this left is not started.
 MIN_ATTEMPT_SECONDS = 0.05
 
@@ -107,6 +109,34 @@ def attempt_timeout(deadline: Deadline, per_attempt: float) -> float | None:
     return min(per_attempt, left)
 
 
+def _time_left(connection, ends: float) -> None:
+    """The socket's timeout cut to what is left of the whole exchange's."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    if connection.sock is not None:
+        connection.sock.settimeout(left)
+
+
+def _read_body(connection, response, ends: float, limit: int) -> bytes:
+    """The answer's body, read a buffer at a time against the exchange's end:
+    a socket timeout alone starts again with every byte, so an answer
+    trickled a byte a second was never cut off."""
+    chunks, size = [], 0
+    while True:
+        _time_left(connection, ends)
+        chunk = response.read1(READ_CHUNK_BYTES)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise TransportError(f"answer larger than {limit} bytes")
+        chunks.append(chunk)
+    if response.length:  # fewer bytes than its Content-Length said
+        raise TransportError("unreadable answer (IncompleteRead)")
+    return b"".join(chunks)
+
+
 def request(
     method: str,
     url: str,
@@ -116,7 +146,8 @@ def request(
     timeout: float,
     max_response_bytes: int = MAX_RESPONSE_BYTES,
 ) -> Response:
-    """One HTTP exchange; any status is returned, never followed."""
+    """One HTTP exchange, all of it within ``timeout`` seconds; any status is
+    returned, never followed."""
     import http.client  # noqa: PLC0415 - only when a call is made
 
     parts = urlsplit(url)
@@ -131,15 +162,14 @@ def request(
         connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
     else:
         raise TransportError(f"unsupported scheme {parts.scheme[:16]!r}")
+    ends = time.monotonic() + timeout
     try:
         connection.request(method, target, body=body, headers=dict(headers or {}))
+        _time_left(connection, ends)
         response = connection.getresponse()
         if response.length is not None and response.length > max_response_bytes:
             raise TransportError(f"answer larger than {max_response_bytes} bytes")
-        # With a Content-Length, read() raises IncompleteRead when the answer is cut short.
-        data = response.read() if response.length is not None else response.read(max_response_bytes + 1)
-        if len(data) > max_response_bytes:
-            raise TransportError(f"answer larger than {max_response_bytes} bytes")
+        data = _read_body(connection, response, ends, max_response_bytes)
         return Response(response.status, {k.lower(): v for k, v in response.getheaders()}, data)
     except TimeoutError:
         raise TransportError("timed out", timed_out=True) from None

@@ -124,6 +124,8 @@ class JwksServer:
     def __init__(self, keys: list[dict]):
         self.keys = keys
         self.fetches = 0
+        #: Seconds between the body's bytes, to play a slow or hostile issuer; 0: all at once.
+        self.trickle = 0.0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,7 +136,16 @@ class JwksServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if not server.trickle:
+                    self.wfile.write(body)
+                    return
+                for byte in body:
+                    try:
+                        self.wfile.write(bytes((byte,)))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up: as it should
+                        return
+                    time.sleep(server.trickle)
 
             def log_message(self, *args):
                 pass

@@ -264,3 +264,17 @@ def test_it_is_warm_only_when_every_buckets_session_is_cached():
     assert service.answer(request(b"key=k&bucket=b"), Deadline.after(5))[0].status == 200
     assert service.warm and not service.may_wait(request(b"key=k&bucket=a"))
     assert assumed == ["arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/b"]
+
+
+@pytest.mark.parametrize(
+    "credential", [[], [("authorization", "Bearer not-the-token-at-all-0123")]], ids=["none", "wrong"]
+)
+def test_a_request_the_gate_refuses_is_answered_before_its_body(app, credential):
+    """An unauthenticated client could make the server wait a whole request
+    timeout for a body it announced, and hold up to 2 MiB of it."""
+    slow = with_service(app, timeout=5)
+    started = time.monotonic()
+    answer = call(slow, "POST", headers=credential, chunks=[b'{"key":', b' "a.mp4"}'], chunk_delay=2)
+    assert (answer.status, answer.code) == (401, "Unauthorized")
+    assert answer.headers.get("www-authenticate", "").startswith("Bearer")
+    assert time.monotonic() - started < 1

@@ -3,6 +3,9 @@ against a JWKS served on 127.0.0.1 with a test key."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import jwt
 import pytest
 
@@ -250,3 +253,78 @@ def test_a_token_file_is_read_bounded(tmp_path):
         load_token(str(long), {})
     long.write_text("a" * 4096 + "\n")
     assert load_token(str(long), {}) == "a" * 4096
+
+
+def test_a_trickled_answer_is_cut_off_at_the_exchanges_timeout():
+    """A socket timeout starts again with every byte: a JWKS sent a byte a second never ended."""
+    from xpresign.transport import TransportError, request
+
+    with JwksServer([jwk(KEY)]) as server:
+        server.trickle = 0.05  # ~500 bytes: about 25 s in all
+        started = time.monotonic()
+        with pytest.raises(TransportError) as cut:
+            request("GET", server.url, timeout=1)
+        assert cut.value.timed_out and time.monotonic() - started < 2
+
+
+def test_while_a_refresh_crawls_the_keys_fetched_before_keep_serving():
+    clock = [0.0]
+    with JwksServer([jwk(KEY)]) as server:
+        verifier = JwtVerifier(ISSUER, [AUDIENCE], Jwks(server.url, clock=lambda: clock[0]))
+        verifier.verify(token_for(KEY), DEADLINE)
+        server.trickle, clock[0] = 0.05, 1_000.0  # the cache has expired; the issuer has slowed to a crawl
+        refreshing = threading.Thread(target=lambda: verifier.verify(token_for(KEY), Deadline.after(3)), daemon=True)
+        refreshing.start()
+        while server.fetches < 2:
+            time.sleep(0.01)
+        started = time.monotonic()
+        for _ in range(5):
+            assert verifier.verify(token_for(KEY), DEADLINE)["sub"] == "user-42"
+        assert time.monotonic() - started < 1
+        refreshing.join(5)
+        assert not refreshing.is_alive()  # cut off at its own deadline, then served by the old keys
+
+
+def test_without_keys_a_second_caller_waits_no_longer_than_its_deadline():
+    with JwksServer([jwk(KEY)]) as server:
+        server.trickle = 0.05
+        verifier = JwtVerifier(ISSUER, [AUDIENCE], Jwks(server.url))
+        outcomes = []
+
+        def first_caller():
+            try:
+                verifier.verify(token_for(KEY), Deadline.after(3))
+            except ServiceUnavailable as exc:
+                outcomes.append(exc)
+
+        first = threading.Thread(target=first_caller, daemon=True)
+        first.start()
+        while server.fetches < 1:
+            time.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable, match="in time"):
+            verifier.verify(token_for(KEY), Deadline.after(0.3))
+        assert time.monotonic() - started < 1
+        first.join(5)
+        assert not first.is_alive() and len(outcomes) == 1  # the fetch itself was cut off at its deadline
+
+
+def test_critical_header_extensions_are_refused(verifier):
+    token = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "exp": 2**40, "sub": "u"},
+        KEY,
+        algorithm="RS256",
+        headers={"kid": KID, "crit": ["exp-ext"], "exp-ext": 1},
+    )
+    with pytest.raises(InvalidToken):  # by PyJWT since 2.12, by xpresign's own check before
+        verifier.verify(token, DEADLINE)
+
+
+def test_a_key_set_with_a_key_pyjwt_cannot_use_is_502_not_a_500():
+    from xpresign.errors import UpstreamError
+
+    with (
+        JwksServer([jwk(KEY), {**jwk(OTHER_KEY, kid="odd"), "alg": "none"}]) as server,
+        pytest.raises(UpstreamError, match="not a usable key set"),
+    ):
+        JwtVerifier(ISSUER, [AUDIENCE], Jwks(server.url)).verify(token_for(KEY), DEADLINE)

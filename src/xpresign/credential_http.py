@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 
 from . import transport
 from .errors import ServiceUnavailable, UpstreamError
+from .files import Refused, read_regular
 from .redact import mask
 from .sources import issued_credentials, parse_timestamp
 from .values import Credentials, Deadline
@@ -63,12 +64,9 @@ def read_token_file(path: str) -> str:
     """The token in ``path``, surrounding whitespace removed. Read on every
     call, because the platform rotates the file (Kubernetes every hour or so)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_TOKEN_FILE_BYTES + 1)
-    except OSError as exc:
-        raise TokenFileError(f"cannot read {path[:200]!r}: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > MAX_TOKEN_FILE_BYTES:
-        raise TokenFileError(f"{path[:200]!r} is larger than {MAX_TOKEN_FILE_BYTES} bytes")
+        data = read_regular(path, MAX_TOKEN_FILE_BYTES)
+    except Refused as exc:
+        raise TokenFileError(f"cannot read {path[:200]!r}: {exc}") from None
     try:
         token = data.decode("ascii").strip()
     except UnicodeDecodeError:
